@@ -1,0 +1,143 @@
+"""What a report notebook needs, in one call: resolved parameters, data, safe display.
+
+A notebook starts with `ctx = setup("20_workforce", year, raw_dir, institution, ...)` and
+then only ever shows figures through `ctx.publish(...)` (tables), `pipeline.charts` (charts
+of published tables) and `ctx.publish_metrics(...)` (metrics.csv rows): each of them goes
+through `pipeline.disclosure`, so the easy way to show a number is the safe way.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+from IPython.display import Markdown, display
+
+from pipeline import charts, paths
+from pipeline.config import Institution, is_demo_source, load_institution
+from pipeline.disclosure import DisclosureRules, PublishedTable, protect_metrics, publish_table
+from pipeline.metrics import metrics_frame
+from pipeline.schema import METRICS_COLUMNS
+
+SUPPRESSED_TEXT = "[c]"
+
+
+def resolve(path: str | Path) -> Path:
+    """A path parameter: absolute as given, else relative to the repository root."""
+    path = Path(path)
+    return path if path.is_absolute() else paths.ROOT / path
+
+
+def latest_census_year(raw_dir: Path) -> int:
+    """The default reporting year: the latest year with an `hr_staff` census (contract 1)."""
+    from pipeline.dates import parse_dates
+    from pipeline.io import find_raw_file, read_raw
+
+    frame = read_raw(raw_dir, "hr_staff")
+    dates = parse_dates(frame["census_date"], file=find_raw_file(raw_dir, "hr_staff").name,
+                        column="census_date")
+    if dates.dropna().empty:
+        raise ValueError(f"No census dates in {raw_dir}/hr_staff: cannot choose a reporting year")
+    return int(dates.dropna().dt.year.max())
+
+
+@dataclass
+class ReportContext:
+    """Resolved parameters of one notebook run and the safe ways to show data."""
+
+    stage: str
+    year: int
+    raw_dir: Path
+    institution: Institution
+    processed_dir: Path
+    work_dir: Path
+    rules: DisclosureRules
+    _tables: dict[str, pd.DataFrame] = field(default_factory=dict, repr=False)
+
+    @property
+    def is_demo(self) -> bool:
+        return is_demo_source(self.raw_dir)
+
+    @property
+    def source(self) -> str:
+        """Data source line under every table and chart."""
+        kind = "synthetic demo data" if self.is_demo else "HR and survey exports"
+        return f"{self.institution.short_name} {kind} ({self.raw_dir.name}), {self.year}"
+
+    def table(self, name: str) -> pd.DataFrame:
+        """A processed table (read once per notebook)."""
+        if name not in self._tables:
+            path = self.processed_dir / f"{name}.parquet"
+            if not path.exists():
+                raise FileNotFoundError(
+                    f"{path} is missing: run the cleaning stage (00_clean) first"
+                )
+            self._tables[name] = pd.read_parquet(path)
+        return self._tables[name]
+
+    def tables(self, *names: str) -> dict[str, pd.DataFrame]:
+        return {name: self.table(name) for name in names}
+
+    def publish(self, frame: pd.DataFrame, **options: object) -> PublishedTable:
+        """Disclosure-controlled table, ready to display or chart (see `publish_table`)."""
+        options.setdefault("source", self.source)
+        return publish_table(frame, rules=self.rules, **options)
+
+    def publish_metrics(self, frame: pd.DataFrame) -> pd.DataFrame:
+        """Protect metrics, write them for `metrics.csv`, and keep the unprotected ones for
+        the scorecard in the (unshared) work folder. Returns the protected frame."""
+        frame = metrics_frame(frame.to_dict("records"))
+        protected = protect_metrics(frame, self.rules)
+        out = self.work_dir / "metrics"
+        out.mkdir(parents=True, exist_ok=True)
+        protected.to_csv(out / f"{self.stage}.csv", index=False, columns=list(METRICS_COLUMNS))
+        internal = self.work_dir / "metrics_internal"
+        internal.mkdir(parents=True, exist_ok=True)
+        frame.to_parquet(internal / f"{self.stage}.parquet", index=False)
+        return protected
+
+    def read_cleaning_log(self) -> Mapping[str, object]:
+        return json.loads((self.processed_dir / "cleaning_log.json").read_text(encoding="utf-8"))
+
+
+def setup(
+    stage: str,
+    year: int | None = None,
+    raw_dir: str | Path = "data/raw/demo",
+    institution: str = "icr",
+    processed_dir: str | Path | None = None,
+    work_dir: str | Path | None = None,
+) -> ReportContext:
+    """Resolve a notebook's parameters (None means the default) and set the chart style."""
+    raw = resolve(raw_dir)
+    if not raw.is_dir():
+        raise FileNotFoundError(
+            f"Raw folder {raw} does not exist. For the demo data run `make demo-data` "
+            "(or `make report`) first."
+        )
+    inst = load_institution(institution)
+    year = int(year) if year is not None else latest_census_year(raw)
+    processed = resolve(processed_dir) if processed_dir else paths.processed_dir(year)
+    work = resolve(work_dir) if work_dir else paths.WORK_ROOT / str(year)
+    charts.apply_style()
+    pd.set_option("display.max_rows", 0)  # a stray frame never prints rows
+    return ReportContext(stage, year, raw, inst, processed, work,
+                         DisclosureRules.from_institution(inst))
+
+
+def value_text(metrics: pd.DataFrame, metric: str, group: str = "", *, percent: bool = False,
+               decimals: int = 0) -> str:
+    """One published metric as text for a sentence: `[c]` when withheld, `n/a` if absent."""
+    rows = metrics[(metrics["metric"] == metric) & (metrics["group"] == group)]
+    if rows.empty or pd.isna(rows["value"].iloc[0]):
+        return SUPPRESSED_TEXT if not rows.empty and bool(rows["suppressed"].iloc[0]) else "n/a"
+    value = float(rows["value"].iloc[0])
+    return f"{value:.{decimals}%}" if percent else f"{value:,.{decimals}f}"
+
+
+def say(text: str) -> None:
+    """Show a paragraph of narrative (Markdown) in the report."""
+    display(Markdown(text))
