@@ -78,14 +78,12 @@ def parse_one(value: object) -> dt.datetime | None:
 
 def _check_not_month_first(texts: pd.Series, *, file: str, column: str) -> None:
     """Raise when a column's d/m/y values only make sense month-first."""
-    fields = texts.str.extract(NUMERIC_DMY.pattern).dropna(subset=[0, 1])
-    if fields.empty:
-        return
-    first, second = fields[0].astype(int), fields[1].astype(int)
-    if (second > 12).any() and not (first > 12).any():
-        sample = texts[texts.index.isin(fields.index[second > 12])].head(MONTH_FIRST_SAMPLE)
+    fields = [(m.group(0), int(m.group(1)), int(m.group(2)))
+              for m in map(NUMERIC_DMY.match, texts.unique()) if m]
+    if any(second > 12 for _, _, second in fields) and not any(f > 12 for _, f, _ in fields):
+        sample = [text for text, _, second in fields if second > 12][:MONTH_FIRST_SAMPLE]
         raise RawDataError(
-            f"{file}: column {column!r} looks month-first (US) e.g. {sample.tolist()}; "
+            f"{file}: column {column!r} looks month-first (US) e.g. {sample}; "
             "dates must be day-first (dd/mm/yyyy) or ISO (yyyy-mm-dd). Re-export the file."
         )
 

@@ -271,15 +271,16 @@ def protect_metrics(frame: pd.DataFrame, rules: DisclosureRules) -> pd.DataFrame
     numerator and denominator blank and `suppressed` True.
     """
     out = _metrics_copy(frame)
-    kinds = _row_kinds(out)
+    records = out.to_dict("records")  # positional: plain dicts are far faster than .at
+    kinds = _row_kinds(records)
     if rules.is_hesa:
-        return _hesa_metrics(out, kinds, rules)
-    values = _additive_values(out, kinds)
+        return _hesa_metrics(out, records, kinds, rules)
+    values = _additive_values(records, kinds)
     primary = {
-        i for i in out.index
-        if out.at[i, "suppressed"] or _primary_row(out.loc[i], kinds[i], rules)
+        i for i, record in enumerate(records)
+        if record["suppressed"] or _primary_row(record, kinds[i], rules)
     }
-    hidden = secondary_suppression(values, primary, _metric_lines(out, kinds, values))
+    hidden = secondary_suppression(values, primary, _metric_lines(records, kinds, values))
     return _blank_rows(out, sorted(hidden))
 
 
@@ -311,28 +312,31 @@ def _number(value: object) -> float:
         return math.nan
 
 
-def _row_kinds(out: pd.DataFrame) -> dict[int, str]:
+Record = Mapping[str, Any]
+
+
+def _row_kinds(records: Sequence[Record]) -> dict[int, str]:
     """"share" (has a denominator), "count" (numeric value, no denominator) or "other"."""
     kinds = {}
-    for i in out.index:
-        if not pd.isna(_number(out.at[i, "denominator"])):
+    for i, record in enumerate(records):
+        if not pd.isna(_number(record["denominator"])):
             kinds[i] = "share"
-        elif not pd.isna(_number(out.at[i, "value"])):
+        elif not pd.isna(_number(record["value"])):
             kinds[i] = "count"
         else:
             kinds[i] = "other"
     return kinds
 
 
-def _additive_values(out: pd.DataFrame, kinds: Mapping[int, str]) -> dict[int, float]:
+def _additive_values(records: Sequence[Record], kinds: Mapping[int, str]) -> dict[int, float]:
     """The quantity totals add up: the count itself, or a share's numerator."""
     return {
-        i: _number(out.at[i, "numerator"] if kind == "share" else out.at[i, "value"])
+        i: _number(records[i]["numerator"] if kind == "share" else records[i]["value"])
         for i, kind in kinds.items()
     }
 
 
-def _primary_row(row: pd.Series, kind: str, rules: DisclosureRules) -> bool:
+def _primary_row(row: Record, kind: str, rules: DisclosureRules) -> bool:
     if kind == "count":
         return rules.count_withheld(_number(row["value"]))
     if kind == "share":
@@ -341,15 +345,15 @@ def _primary_row(row: pd.Series, kind: str, rules: DisclosureRules) -> bool:
 
 
 def _metric_lines(
-    out: pd.DataFrame, kinds: Mapping[int, str], values: Mapping[int, float]
+    records: Sequence[Record], kinds: Mapping[int, str], values: Mapping[int, float]
 ) -> list[_Line]:
     """Families: rows of one metric under a common parent group, split by one more column."""
     row_of: dict[tuple[str, frozenset], int] = {}
     families: dict[tuple[str, frozenset, str], list[int]] = defaultdict(list)
-    for i in out.index:
+    for i, record in enumerate(records):
         if kinds[i] == "other":
             continue
-        metric, conditions = out.at[i, "metric"], parse_group(out.at[i, "group"])
+        metric, conditions = record["metric"], parse_group(record["group"])
         row_of[(metric, frozenset(conditions))] = i
         for condition in conditions:
             if condition[0] not in NON_ADDITIVE_COLUMNS:
@@ -360,18 +364,21 @@ def _metric_lines(
         parent_row = row_of.get((metric, parent))
         if parent_row is not None and kinds[parent_row] == kinds[children[0]]:
             lines.append(_Line(tuple(children), parent_row))
-        elif _shares_of_common_denominator(out, kinds, values, children):
+        elif _shares_of_common_denominator(records, kinds, values, children):
             lines.append(_Line(tuple(children), None))
     return lines
 
 
 def _shares_of_common_denominator(
-    out: pd.DataFrame, kinds: Mapping[int, str], values: Mapping[int, float], rows: list[int]
+    records: Sequence[Record],
+    kinds: Mapping[int, str],
+    values: Mapping[int, float],
+    rows: list[int],
 ) -> bool:
     """Shares that split one published denominator (e.g. sectors): it is their total."""
     if any(kinds[i] != "share" for i in rows):
         return False
-    denominators = {_number(out.at[i, "denominator"]) for i in rows}
+    denominators = {_number(records[i]["denominator"]) for i in rows}
     if len(denominators) != 1:
         return False
     (denominator,) = denominators
@@ -386,25 +393,28 @@ def _blank_rows(out: pd.DataFrame, rows: Sequence[int]) -> pd.DataFrame:
 
 
 def _hesa_metrics(
-    out: pd.DataFrame, kinds: Mapping[int, str], rules: DisclosureRules
+    out: pd.DataFrame, records: Sequence[Record], kinds: Mapping[int, str], rules: DisclosureRules
 ) -> pd.DataFrame:
-    withheld = [i for i in out.index if out.at[i, "suppressed"]]
+    withheld = [i for i, record in enumerate(records) if record["suppressed"]]
+    columns = {c: [r[c] for r in records] for c in ("value", "numerator", "denominator")}
     for i, kind in kinds.items():
-        if kind == "other" or i in withheld:
+        if kind == "other" or records[i]["suppressed"]:
             continue
-        numerator = _number(out.at[i, "numerator"])
+        numerator = _number(records[i]["numerator"])
         if kind == "count":
-            out.at[i, "value"] = hesa_round(_number(out.at[i, "value"]))
-            out.at[i, "numerator"] = hesa_round(numerator) if not pd.isna(numerator) else None
+            columns["value"][i] = hesa_round(_number(records[i]["value"]))
+            columns["numerator"][i] = None if pd.isna(numerator) else hesa_round(numerator)
             continue
-        denominator = _number(out.at[i, "denominator"])
+        denominator = _number(records[i]["denominator"])
         if rules.share_withheld(numerator, denominator):
             withheld.append(i)
             continue
-        out.at[i, "value"] = round(numerator / denominator, HESA_SHARE_DECIMALS)
-        out.at[i, "numerator"] = hesa_round(numerator)
-        out.at[i, "denominator"] = hesa_round(denominator)
-    return _blank_rows(out, withheld)
+        columns["value"][i] = round(numerator / denominator, HESA_SHARE_DECIMALS)
+        columns["numerator"][i] = hesa_round(numerator)
+        columns["denominator"][i] = hesa_round(denominator)
+    for column, values in columns.items():
+        out[column] = pd.Series(values, index=out.index, dtype=object)
+    return _blank_rows(out, sorted(withheld))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -581,7 +591,8 @@ def _numbers(df: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
         bad = df[column][converted.isna() & df[column].notna()]
         if not bad.empty:
             raise DisclosureError(
-                f"publish_table: column {column!r} has non-numeric values {bad.unique()[:5]}"
+                f"publish_table: column {column!r} has non-numeric values "
+                f"{sorted(map(str, bad.unique()))[:5]}"
             )
         if (converted < 0).any():
             raise DisclosureError(f"publish_table: column {column!r} has negative values")
@@ -734,18 +745,30 @@ def unsafe_table_count(html_text: str) -> int:
 
 
 def looks_like_frame(text: str) -> bool:
-    """True for a printed DataFrame/Series: its footer, or 3+ lines of aligned columns."""
+    """True for a printed DataFrame/Series: its footer, or 3+ lines of right-aligned columns.
+
+    A column is right-aligned numbers: at 2+ shared positions every line's word ends there,
+    and at one of them the words below the first line are numbers.
+    """
     if _FRAME_FOOTER.search(text):
         return True
-    run: list[set[int]] = []
+    run: list[dict[int, str]] = []
     for line in text.splitlines():
-        if re.search(r"\S {2,}\S", line):
-            run.append({m.end() for m in re.finditer(r"\S+", line)})
-            if len(run) >= 3 and len(set.intersection(*run[-3:])) >= 2:
-                return True
-        else:
-            run = []
+        words = {m.end(): m.group(0) for m in re.finditer(r"\S+", line)}
+        run = [*run, words][-3:] if len(words) >= 2 else []
+        if len(run) == 3 and _aligned_numbers(run):
+            return True
     return False
+
+
+def _aligned_numbers(lines: list[dict[int, str]]) -> bool:
+    shared = set.intersection(*(set(words) for words in lines))
+    return len(shared) >= 2 and any(
+        all(_NUMBER.fullmatch(words[end]) for words in lines[1:]) for end in shared
+    )
+
+
+_NUMBER = re.compile(r"[-+]?[\d,]*\.?\d+%?|NaN|<NA>|None")
 
 
 def check_outputs(nb: nbformat.NotebookNode) -> list[str]:

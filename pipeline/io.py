@@ -9,9 +9,12 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import zipfile
 from dataclasses import dataclass
+from functools import lru_cache
 from io import StringIO
 from pathlib import Path
+from xml.etree import ElementTree as ET
 
 import pandas as pd
 
@@ -113,13 +116,129 @@ def _cell_to_text(value: object) -> object:
     return str(value)
 
 
+# ---- .xlsx: a small, fast reader of the first sheet (values only) ----------------------
+# openpyxl takes seconds on a few thousand rows of inline strings, building objects we do
+# not need; this reads the sheet XML directly. Numbers in a date format come back as
+# datetimes, so a date cell is told apart from an Excel serial typed as a plain number.
+
+MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
+PKG_REL = "{http://schemas.openxmlformats.org/package/2006/relationships}"
+# Built-in number formats that show a date or time (ECMA-376 18.8.30).
+BUILTIN_DATE_FORMATS = {*range(14, 23), *range(27, 37), *range(45, 48), *range(50, 59)}
+EXCEL_EPOCH_1900 = dt.datetime(1899, 12, 30)
+EXCEL_EPOCH_1904 = dt.datetime(1904, 1, 1)
+
+
+@lru_cache(maxsize=1024)
+def _column_letters_index(letters: str) -> int:
+    index = 0
+    for char in letters.upper():
+        index = index * 26 + ord(char) - 64
+    return index - 1
+
+
+def _column_index(ref: str) -> int:
+    """`'B7'` -> 1 (zero-based column)."""
+    return _column_letters_index(ref.rstrip("0123456789"))
+
+
+def _first_sheet_path(book: zipfile.ZipFile) -> str:
+    workbook = ET.fromstring(book.read("xl/workbook.xml"))
+    sheet = workbook.find(f"{MAIN}sheets/{MAIN}sheet")
+    rels = ET.fromstring(book.read("xl/_rels/workbook.xml.rels"))
+    if sheet is not None:
+        target_id = sheet.get(f"{REL}id")
+        for rel in rels.iter(f"{PKG_REL}Relationship"):
+            if rel.get("Id") == target_id:
+                target = rel.get("Target", "").lstrip("/")
+                return target if target.startswith("xl/") else f"xl/{target}"
+    return "xl/worksheets/sheet1.xml"
+
+
+def _is_1904(book: zipfile.ZipFile) -> bool:
+    properties = ET.fromstring(book.read("xl/workbook.xml")).find(f"{MAIN}workbookPr")
+    return properties is not None and properties.get("date1904") in ("1", "true")
+
+
+def _date_styles(book: zipfile.ZipFile) -> set[int]:
+    """Indexes of cell styles whose number format is a date."""
+    if "xl/styles.xml" not in book.namelist():
+        return set()
+    styles = ET.fromstring(book.read("xl/styles.xml"))
+    custom = {
+        int(fmt.get("numFmtId", -1)): fmt.get("formatCode", "")
+        for fmt in styles.iter(f"{MAIN}numFmt")
+    }
+    date_ids = set(BUILTIN_DATE_FORMATS)
+    for fmt_id, code in custom.items():
+        bare = re.sub(r'"[^"]*"|\[[^\]]*\]|\\.', "", code)  # drop literals and colours
+        if re.search(r"[dyDY]", bare):
+            date_ids.add(fmt_id)
+    xfs = styles.find(f"{MAIN}cellXfs")
+    if xfs is None:
+        return set()
+    return {i for i, xf in enumerate(xfs) if int(xf.get("numFmtId", 0)) in date_ids}
+
+
+def _shared_strings(book: zipfile.ZipFile) -> list[str]:
+    if "xl/sharedStrings.xml" not in book.namelist():
+        return []
+    root = ET.fromstring(book.read("xl/sharedStrings.xml"))
+    return ["".join(t.text or "" for t in si.iter(f"{MAIN}t")) for si in root.iter(f"{MAIN}si")]
+
+
+def _value(cell: ET.Element, shared: list[str], date_styles: set[int], epoch: dt.datetime):
+    kind = cell.get("t", "n")
+    if kind == "inlineStr":
+        return "".join(t.text or "" for t in cell.iter(f"{MAIN}t"))
+    raw = cell.findtext(f"{MAIN}v")
+    if raw is None:
+        return None
+    if kind == "s":
+        return shared[int(raw)]
+    if kind in ("str", "e"):
+        return raw
+    if kind == "b":
+        return raw == "1"
+    number = float(raw)
+    if int(cell.get("s", 0)) in date_styles:
+        return epoch + dt.timedelta(seconds=round(number * 86400))
+    return number
+
+
+def read_xlsx_rows(path: Path) -> list[list[object]]:
+    """All rows of the first sheet, each a list of values (None for an empty cell)."""
+    with zipfile.ZipFile(path) as book:
+        shared, date_styles = _shared_strings(book), _date_styles(book)
+        epoch = EXCEL_EPOCH_1904 if _is_1904(book) else EXCEL_EPOCH_1900
+        rows: list[list[object]] = []
+        with book.open(_first_sheet_path(book)) as sheet:
+            for _, element in ET.iterparse(sheet, events=("end",)):
+                if element.tag != f"{MAIN}row":
+                    continue
+                row: list[object] = []
+                for position, cell in enumerate(element.iter(f"{MAIN}c")):
+                    index = _column_index(cell.get("r")) if cell.get("r") else position
+                    row.extend([None] * (index - len(row)))
+                    row.append(_value(cell, shared, date_styles, epoch))
+                row_number = int(element.get("r", len(rows) + 1))
+                rows.extend([] for _ in range(row_number - 1 - len(rows)))
+                rows.append(row)
+                element.clear()
+    return rows
+
+
 def _read_xlsx(path: Path) -> pd.DataFrame:
     try:
-        frame = pd.read_excel(path, sheet_name=0, dtype=object, header=0, engine="openpyxl")
-    except Exception as err:  # openpyxl raises many kinds for a file that is not xlsx
+        rows = read_xlsx_rows(path)
+    except (zipfile.BadZipFile, KeyError, ET.ParseError, ValueError) as err:
         raise RawDataError(f"{path.name} could not be read as an .xlsx workbook: {err}") from err
-    frame.columns = [_cell_to_text(c) for c in frame.columns]
-    return frame.map(_cell_to_text)
+    if not rows:
+        raise RawDataError(f"{path.name} is empty (no header, no rows)")
+    width = max(len(row) for row in rows)
+    rows = [[_cell_to_text(v) for v in row] + [""] * (width - len(row)) for row in rows]
+    return pd.DataFrame(rows[1:], columns=rows[0], dtype=object)
 
 
 def _tidy(frame: pd.DataFrame, path: Path, dataset: str) -> pd.DataFrame:

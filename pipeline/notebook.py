@@ -17,6 +17,7 @@ import pandas as pd
 from IPython.display import Markdown, display
 
 from pipeline import charts, paths
+from pipeline.analysis.workforce import TOTAL, metric_table, rate_table
 from pipeline.config import Institution, is_demo_source, load_institution
 from pipeline.disclosure import DisclosureRules, PublishedTable, protect_metrics, publish_table
 from pipeline.metrics import metrics_frame
@@ -98,6 +99,36 @@ class ReportContext:
         internal.mkdir(parents=True, exist_ok=True)
         frame.to_parquet(internal / f"{self.stage}.parquet", index=False)
         return protected
+
+    def metric_table(
+        self, metrics: pd.DataFrame, metric: str, by: str, *, total: bool = True,
+        caption: str = "",
+    ) -> PublishedTable:
+        """A protected metric as categories x years (from `publish_metrics`' result), so the
+        table shows exactly what `metrics.csv` holds, withheld cells included."""
+        values = metric_table(metrics, metric, self.year, by, total=total)
+        flags = metrics.assign(value=metrics["suppressed"].astype(float))
+        withheld = metric_table(flags, metric, self.year, by, total=total).fillna(0).astype(bool)
+        values.index.name = None
+        return self.publish(values, total_row=TOTAL if total and TOTAL in values.index else None,
+                            withheld=withheld, caption=caption)
+
+    def rate_table(
+        self, metrics: pd.DataFrame, metric: str, group: str = "", *, caption: str = "",
+        numerator: str = "People", denominator: str = "Out of",
+    ) -> PublishedTable:
+        """A protected share over the years with its 95% Wilson interval."""
+        rates = rate_table(metrics, metric, self.year, group)
+        table = pd.DataFrame({
+            numerator: rates["numerator"], denominator: rates["denominator"],
+            "Rate": rates["rate"], "95% CI from": rates["ci_low"], "to": rates["ci_high"],
+        })
+        table.index = rates["year"].astype(str).to_numpy()
+        return self.publish(
+            table, count_columns=[numerator, denominator], share_columns={"Rate": denominator},
+            interval_columns={"95% CI from": "Rate", "to": "Rate"}, caption=caption,
+            percent_decimals=1,
+        )
 
     def read_cleaning_log(self) -> Mapping[str, object]:
         return json.loads((self.processed_dir / "cleaning_log.json").read_text(encoding="utf-8"))

@@ -1,7 +1,11 @@
 """Privacy: salted pseudonyms for identifiers.
 
-Disclosure control (small-number suppression) and the leak scan live here too, so that
-there is one place to look for everything that keeps people unidentifiable.
+The rest of what keeps people unidentifiable sits beside this module:
+
+- `pipeline.disclosure`: small-number suppression/rounding of every metric, table and chart
+  (`protect_metrics`, `publish_table`) and the guard on executed notebooks (`check_outputs`);
+- `pipeline.leakscan`: the scan of everything under `reports/` for names, e-mails, staff IDs
+  and pseudonyms from the data (`check_reports`, `python -m pipeline.leakscan`).
 """
 
 from __future__ import annotations

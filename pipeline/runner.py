@@ -273,8 +273,7 @@ def input_files(stage: Stage, layout: Layout) -> dict[str, Path | None]:
             files = _files_in(layout.processed_dir, recursive=True)
             chosen = files if name == "*" else [p for p in files if p.stem == name]
         elif kind == "metrics":
-            path = metrics_file(layout.work_dir, name)
-            chosen = [path] if path.exists() else []
+            chosen = [p for p in metric_outputs(layout, name) if p.exists()]
         else:
             raise PipelineError(f"Stage {stage.name}: unknown input kind in {spec!r}")
         if not chosen and name != "*":
@@ -345,12 +344,17 @@ def outputs_intact(entry: dict[str, Any], layout: Layout) -> bool:
     return True
 
 
+def metric_outputs(layout: Layout, stage: str) -> list[Path]:
+    """A stage's published metrics and its internal (unprotected, never shared) ones."""
+    internal = layout.work_dir / "metrics_internal" / f"{stage}.parquet"
+    return [metrics_file(layout.work_dir, stage), internal]
+
+
 def _stage_outputs(stage: Stage, layout: Layout) -> list[Path]:
     outputs = [layout.executed(stage.name)]
     if stage.report:
         outputs += [layout.rendered(stage.name, ".html"), layout.rendered(stage.name, ".pdf")]
-    if metrics_file(layout.work_dir, stage.name).exists():
-        outputs.append(metrics_file(layout.work_dir, stage.name))
+    outputs += [p for p in metric_outputs(layout, stage.name) if p.exists()]
     if not stage.report and any(s.startswith("raw:") for s in stage.inputs):
         outputs += _files_in(layout.processed_dir, recursive=True)
     return outputs
@@ -375,7 +379,7 @@ def resolve_year(raw_dir: Path, work_root: Path) -> int:
     memo_file = work_root / "years.json"
     memo = load_json(memo_file)
     if digest not in memo:
-        from pipeline.stages import latest_census_year
+        from pipeline.notebook import latest_census_year
 
         memo[digest] = latest_census_year(raw_dir)
         memo_file.parent.mkdir(parents=True, exist_ok=True)
@@ -477,18 +481,34 @@ def stage_parameters(stage: Stage, layout: Layout, institution: str) -> dict[str
     }
 
 
-def check_parameters(notebook: Path, params: dict[str, Any]) -> None:
-    """Raise when the notebook has no parameters cell or lacks a parameter we pass."""
-    import papermill
+def declared_parameters(notebook: Path) -> set[str]:
+    """Names assigned in the notebook's `parameters` cell; raises when it has none.
 
-    cells = notebook_cells(notebook)
-    if not any("parameters" in c.get("metadata", {}).get("tags", []) for c in cells):
+    Parsed with `ast` rather than `papermill.inspect_notebook`, which skips any line with a
+    second `=` (e.g. `year = None  # None = latest census`) and would report it unknown.
+    """
+    cells = [
+        c for c in notebook_cells(notebook)
+        if c["cell_type"] == "code" and "parameters" in c.get("metadata", {}).get("tags", [])
+    ]
+    if not cells:
         raise PipelineError(
             f"{notebook.name}: no cell tagged 'parameters'. Add one declaring "
             f"{', '.join(NOTEBOOK_PARAMETERS)} (View > Cell toolbar > Tags in JupyterLab)."
         )
-    declared = papermill.inspect_notebook(str(notebook))
-    unknown = sorted(set(params) - set(declared))
+    names: set[str] = set()
+    for node in ast.walk(ast.parse(_source(cells[0]))):
+        targets = node.targets if isinstance(node, ast.Assign) else (
+            [node.target] if isinstance(node, ast.AnnAssign) else []
+        )
+        names.update(t.id for t in targets if isinstance(t, ast.Name))
+    return names
+
+
+def check_parameters(notebook: Path, params: dict[str, Any]) -> None:
+    """Raise when the notebook lacks a parameters cell or a parameter the runner passes."""
+    declared = declared_parameters(notebook)
+    unknown = sorted(set(params) - declared)
     if unknown:
         raise PipelineError(
             f"{notebook.name}: unknown parameter(s) {unknown}: its parameters cell declares "
@@ -499,10 +519,23 @@ def check_parameters(notebook: Path, params: dict[str, Any]) -> None:
 # ---------------------------------------------------------------------------- execution
 
 
-def _excerpt(source: str) -> str:
-    lines = source.strip().splitlines()
-    shown = lines[:EXCERPT_LINES] + (["    ..."] if len(lines) > EXCERPT_LINES else [])
-    return "\n".join("    | " + line for line in shown)
+def _excerpt(source: str, traceback: list[str] | None = None) -> str:
+    """The failing lines of a cell (found in the traceback), else its first lines."""
+    lines = source.rstrip().splitlines()
+    text = _ANSI.sub("", "\n".join(traceback or []))
+    match = re.search(r"Cell In\[\d+\], line (\d+)", text)
+    if match and 0 < int(match.group(1)) <= len(lines):
+        failing = int(match.group(1))
+        first = max(1, failing - EXCERPT_LINES + 2)
+        return "\n".join(
+            f"  {'-->' if n == failing else '   '} {n:>3} | {lines[n - 1]}"
+            for n in range(first, min(failing + 1, len(lines)) + 1)
+        )
+    shown = lines[:EXCERPT_LINES] + (["..."] if len(lines) > EXCERPT_LINES else [])
+    return "\n".join("        | " + line for line in shown)
+
+
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
 
 def failure_message(
@@ -515,8 +548,8 @@ def failure_message(
     where = f"parameters: {json.dumps(params, default=str)}"
     if isinstance(error, PapermillExecutionError):
         cell = (
-            f"cell {error.cell_index} (In [{error.exec_count}]):\n{_excerpt(error.source)}\n"
-            f"{error.ename}: {error.evalue}"
+            f"cell {error.cell_index} (In [{error.exec_count}]) of the executed notebook:\n"
+            f"{_excerpt(error.source, error.traceback)}\n  {error.ename}: {error.evalue}"
         )
     else:
         cell = f"{type(error).__name__}: {error}"
@@ -547,7 +580,8 @@ class StageJob:
 
 def _prepare(stage: Stage, layout: Layout) -> None:
     """Remove a stage's previous outputs so a stale file can never be published."""
-    metrics_file(layout.work_dir, stage.name).unlink(missing_ok=True)
+    for path in metric_outputs(layout, stage.name):
+        path.unlink(missing_ok=True)
     if not stage.report and any(s.startswith("raw:") for s in stage.inputs):
         shutil.rmtree(layout.processed_dir, ignore_errors=True)
     layout.executed(stage.name).parent.mkdir(parents=True, exist_ok=True)
@@ -556,8 +590,13 @@ def _prepare(stage: Stage, layout: Layout) -> None:
 
 def execute_stage(job: StageJob, layout: Layout, config: RunConfig) -> list[str]:
     """Execute (and for reports render) one stage; returns warnings. Raises PipelineError."""
+    import logging
+
     import papermill
 
+    # We check parameters ourselves (check_parameters); papermill's own check misreads
+    # lines with a second "=" in a comment and would warn about parameters that exist.
+    logging.getLogger("papermill").setLevel(logging.ERROR)
     stage, executed = job.stage, layout.executed(job.stage.name)
     check_parameters(job.notebook, job.params)
     _prepare(stage, layout)
@@ -914,10 +953,10 @@ def _check_leaks(layout: Layout, build: Path, config: RunConfig) -> str:
         config.echo("    warning: leak scan unavailable (pipeline.leakscan missing)")
         return "unavailable"
     if leaks:
-        shown = "\n  - ".join(str(leak) for leak in leaks[:10])
+        from pipeline.leakscan import format_leaks
+
         raise PipelineError(
-            f"Leak scan: {len(leaks)} identifier(s) from the raw data appear in the reports; "
-            f"nothing was published (reports/{layout.year}/ is unchanged):\n  - {shown}"
+            f"{format_leaks(leaks)}\nNothing was published: reports/{layout.year}/ is unchanged."
         )
     return "clean"
 

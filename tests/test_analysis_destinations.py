@@ -135,3 +135,11 @@ def test_blank_sector_or_bad_answer_is_named(destinations, institution):
     bad.loc[0, "still_in_science"] = "yes"
     with pytest.raises(ValueError, match="still_in_science.*'yes'"):
         de.destinations_metrics({"destinations_survey": bad}, institution, 2023)
+
+
+def test_display_tables_survive_no_responses(destinations):
+    empty = destinations.iloc[0:0]
+    assert de.sector_by_year(empty, 2023).empty
+    assert de.grade_sector_flows(empty, [2023]).empty
+    assert de.still_in_science_table(empty, 2023).empty
+    assert de.unclassified_answers(empty, 2023).empty

@@ -60,7 +60,9 @@ def events() -> pd.DataFrame:
 @pytest.fixture
 def training() -> pd.DataFrame:
     rows = [("a", 2023, "Technical"), ("a", 2023, "Leadership"), ("d", 2023, "Technical"),
-            ("b", 2022, "EDI")]
+            ("b", 2022, "EDI"),
+            ("g", 2023, "EDI"),  # technical at the 2022 census only: left in 2023, counts
+            ("q", 2023, "Technical")]  # not technical staff: not counted
     return typed(
         [{"person_id": p, "completed_year": y, "completed_date": f"{y}-04-01", "category": c,
           "course": "c", "provider": "p"} for p, y, c in rows],
@@ -70,11 +72,14 @@ def training() -> pd.DataFrame:
 
 @pytest.fixture
 def hr_staff() -> pd.DataFrame:
-    people = [("a", "Open-ended"), ("b", "Open-ended"), ("c", "Fixed-term"), ("d", "Fixed-term")]
+    people = [(2023, "a", "Open-ended", True), (2023, "b", "Open-ended", True),
+              (2023, "c", "Fixed-term", True), (2023, "d", "Fixed-term", True),
+              (2023, "q", "Open-ended", False), (2022, "b", "Open-ended", True),
+              (2022, "g", "Fixed-term", True)]
     return typed(
-        [{"census_year": 2023, "census_date": "2023-12-31", "person_id": p, "grade": "SO2",
+        [{"census_year": y, "census_date": f"{y}-12-31", "person_id": p, "grade": "SO2",
           "division": "Cancer Biology", "contract_type": ct, "fte": 1.0, "gender": "Female",
-          "is_technical": True} for p, ct in people],
+          "is_technical": tech} for y, p, ct, tech in people],
         "hr_staff",
     )
 
@@ -133,20 +138,22 @@ def test_events_table(events):
 
 def test_training_completions_participants_and_uptake(training, hr_staff):
     metrics = eng.training_metrics(training, hr_staff, 2023)
-    assert value(metrics, "training.completions")["value"] == 3
+    assert value(metrics, "training.completions")["value"] == 4
     assert value(metrics, "training.completions", "category=Technical")["value"] == 2
-    assert value(metrics, "training.completions", "category=EDI")["value"] == 0
-    assert value(metrics, "training.participants")["value"] == 2
+    assert value(metrics, "training.completions", "category=EDI")["value"] == 1
+    assert value(metrics, "training.completions", "category=Leadership")["value"] == 1
+    assert value(metrics, "training.participants")["value"] == 3
+    # Uptake is among the 2023 census: a and d of a, b, c, d (g left, q is not technical).
     uptake = value(metrics, "training.uptake_rate")
     assert (uptake["numerator"], uptake["denominator"]) == (2, 4)
     fixed = value(metrics, "training.uptake_rate", "contract_type=Fixed-term")
     assert (fixed["numerator"], fixed["denominator"]) == (1, 2)
 
 
-def test_training_by_category_table(training):
-    table = eng.training_by_category(training, [2022, 2023])
-    assert table.loc["EDI"].tolist() == [1, 0]
-    assert table.loc["Total"].tolist() == [1, 3]
+def test_training_by_category_table(training, hr_staff):
+    table = eng.training_by_category(training, hr_staff, [2022, 2023])
+    assert table.loc["EDI"].tolist() == [1, 1]
+    assert table.loc["Total"].tolist() == [1, 4]
 
 
 def test_no_events_in_year_gives_zero_counts(events, training, hr_staff):

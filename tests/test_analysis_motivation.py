@@ -1,5 +1,7 @@
 """Motivation survey metrics and the shared Likert helpers, on small hand-made tables."""
 
+import math
+
 import pandas as pd
 import pytest
 
@@ -204,3 +206,15 @@ def test_trend_group():
     assert mo.trend_group("item=m01", 2021, 2023) == "year=2021;item=m01"
     assert mo.trend_group("", 2021, 2023) == "year=2021"
     assert mo.years_up_to(pd.Series([2023, 2021, None, 2021], dtype="Int64"), 2022) == [2021]
+
+
+def test_display_helpers_survive_an_empty_or_tiny_year(tables):
+    survey = tables["motivation_survey"]
+    empty = survey.iloc[0:0]
+    dist = mo.likert_distribution(empty, ["m01"])
+    assert dist["n_valid"].eq(0).all() and dist["share"].isna().all()
+    assert mo.agree_share_table(empty, ["m01"], by="grade").empty
+    assert mo.ambitions_ranked(tables["motivation_ambitions"], 0, 2021).empty
+    assert mo.themes_table(tables["motivation_comment_themes"], 2021).empty
+    one = mo.agree_share_table(survey[survey["response_id"] == "r4"], ["m01"])
+    assert one.iloc[0]["n_valid"] == 0 and math.isnan(one.iloc[0]["ci_low"])

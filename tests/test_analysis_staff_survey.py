@@ -97,7 +97,8 @@ def test_difference_row_and_comparison_table(survey, institution):
     metrics = ss.staff_survey_metrics({"staff_survey": survey}, institution, 2023)
     diff = _row(metrics, "staff_survey.agree_share_difference", "item=s01")
     assert diff["value"] == pytest.approx(2 / 3 - 1 / 3)
-    assert diff["denominator"] == 3 and pd.isna(diff["numerator"])
+    # The smaller agree count and valid count of the two shares (for disclosure control).
+    assert (diff["numerator"], diff["denominator"]) == (1, 3)
     assert metrics[(metrics["metric"] == "staff_survey.agree_share_difference")
                    & (metrics["group"] == "item=s17")].empty
 
@@ -135,7 +136,8 @@ def test_awareness_change_since_previous_survey_that_asked(survey, institution):
     metrics = ss.staff_survey_metrics({"staff_survey": survey}, institution, 2023)
     change = _row(metrics, "staff_survey.awareness_change", "item=aw_careers_advice")
     assert change["value"] == pytest.approx((2 / 3 - 1 / 4) * 100)
-    assert change["denominator"] == 3  # the smaller of the two surveys' denominators
+    # The smaller Yes count (1 of 4 in 2021) and the smaller denominator (3 in 2023).
+    assert (change["numerator"], change["denominator"]) == (1, 3)
     assert metrics[metrics["group"] == "year=2021;item=aw_careers_advice"]["metric"].tolist() == [
         "staff_survey.awareness_rate"]  # first survey: no change
     trend = ss.awareness_trend(survey, 2023, ["aw_careers_advice"])
@@ -157,6 +159,14 @@ def test_impact_table_is_technical_staff_on_impact_items(survey):
     assert (table.iloc[0]["agree"], table.iloc[0]["n_valid"]) == (2, 3)
 
 
+def test_display_tables_survive_a_year_with_one_group_missing(survey):
+    only_tech = survey[survey["staff_group"] == "technical"]
+    table = ss.comparison_table(only_tech, 2023, ["s01"])
+    assert table.iloc[0]["other_n"] == 0 and not table.iloc[0]["larger_than_chance"]
+    assert ss.awareness_trend(survey.iloc[0:0], 2023).empty
+    assert ss.responses_by_group(survey, 2020) == {"all": 0, "technical": 0, "other": 0}
+
+
 def test_bad_values_are_named(survey, institution):
     bad = survey.copy()
     bad.loc[0, "staff_group"] = "Technical staff"
@@ -168,3 +178,52 @@ def test_bad_values_are_named(survey, institution):
         ss.staff_survey_metrics({"staff_survey": bad}, institution, 2023)
     with pytest.raises(KeyError, match="staff_survey"):
         ss.staff_survey_metrics({}, institution, 2023)
+
+
+# --- Back test of the three survey modules against the demo generator's answer key ----------
+# Kept in one place so the demo is generated once (a few seconds). The key is computed
+# independently by `pipeline.demo`; a mismatch means one side misread docs/qa/assumptions.md.
+
+SURVEY_MODULES = ("destinations", "motivation", "staff_survey")
+
+
+@pytest.fixture(scope="module")
+def demo_key(tmp_path_factory):
+    generate = pytest.importorskip("pipeline.demo").generate
+    key_dir = generate(tmp_path_factory.mktemp("demo") / "raw", scale=0.2) / "answer_key"
+    tables = {p.stem: pd.read_parquet(p) for p in (key_dir / "clean").glob("*.parquet")}
+    metrics = pd.read_csv(key_dir / "metrics.csv", keep_default_na=False, na_values=[""])
+    return tables, metrics
+
+
+@pytest.mark.parametrize("module", SURVEY_MODULES)
+def test_survey_metrics_match_demo_answer_key(demo_key, institution, module):
+    from pipeline.analysis import destinations, motivation
+
+    entry = {"destinations": destinations.destinations_metrics,
+             "motivation": motivation.motivation_metrics,
+             "staff_survey": ss.staff_survey_metrics}[module]
+    tables, key = demo_key
+    key = key[key["metric"].str.startswith(f"{module}.")]
+    assert len(key) > 0, f"the answer key holds no {module} metric"
+    year = int(key["year"].max())
+    # One run for the last year: earlier years' key rows are its `year=YYYY;` trend rows.
+    mine = entry(tables, institution, year).set_index(["metric", "group"])
+    compared = 0
+    for row in key.itertuples(index=False):
+        group = motivation.trend_group(row.group if isinstance(row.group, str) else "",
+                                       int(row.year), year)
+        if row.denominator == 0:  # our reading: a 0/0 share has no row
+            assert (row.metric, group) not in mine.index
+            continue
+        assert (row.metric, group) in mine.index, f"missing {row.metric} {group!r}"
+        got = mine.loc[(row.metric, group)]
+        for column in ("value", "numerator", "denominator"):
+            expected = getattr(row, column)
+            if pd.isna(expected):
+                assert pd.isna(got[column]), f"{row.metric} {group!r} {column}"
+            else:
+                assert got[column] == pytest.approx(expected, abs=1e-9), (
+                    f"{row.metric} {group!r} {column}")
+        compared += 1
+    assert compared > 0

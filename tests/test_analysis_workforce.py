@@ -266,3 +266,45 @@ def test_promotions_flow_is_grade_by_grade(hr_promotions):
     assert list(flow.index) == list(ICR.grade_order)
     assert flow.loc["SO1", "SO2"] == 1
     assert int(flow.to_numpy().sum()) == 1
+
+
+# ---- back test against the demo generator's answer key ----------------------------------------
+
+KEY_PREFIXES = ("workforce.", "leavers.", "promotions.", "registrations.", "events.", "training.")
+ANALYSIS_TABLES = ("hr_staff", "hr_leavers", "hr_promotions", "registrations", "events", "training")
+
+
+@pytest.fixture(scope="module")
+def demo_key(tmp_path_factory) -> tuple[dict[str, pd.DataFrame], pd.DataFrame]:
+    from pipeline.demo import generate
+
+    out = generate(tmp_path_factory.mktemp("demo"), institution="icr", seed=2023, scale=0.1)
+    key_dir = out / "answer_key"
+    clean = {name: pd.read_parquet(key_dir / "clean" / f"{name}.parquet")
+             for name in ANALYSIS_TABLES}
+    key = pd.read_csv(key_dir / "metrics.csv", keep_default_na=False, na_values=[""])
+    key["group"] = key["group"].fillna("").astype(str)
+    return clean, key[key["metric"].str.startswith(KEY_PREFIXES)]
+
+
+def test_metrics_equal_answer_key_for_every_year(demo_key):
+    clean, key = demo_key
+    ours = wf.workforce_metrics(clean, ICR, 2023).set_index(["metric", "group"])
+    assert {2023, 2022} <= set(key["year"]), "the key should hold trend years"
+    assert set(key["metric"]) >= {"workforce.headcount", "workforce.turnover_rate",
+                                  "leavers.exit_questionnaire_rate", "promotions.count",
+                                  "registrations.registered", "events.attendees"}
+    problems = []
+    for row in key.itertuples(index=False):
+        group = row.group if row.year == 2023 else wf.with_year(row.group, row.year)
+        if (row.metric, group) not in ours.index:
+            problems.append(f"missing {row.metric} {group!r}")
+            continue
+        mine = ours.loc[(row.metric, group)]
+        for column in ("value", "numerator", "denominator"):
+            expected, got = getattr(row, column), mine[column]
+            if pd.isna(expected) and pd.isna(got):
+                continue
+            if pd.isna(expected) or pd.isna(got) or abs(float(expected) - float(got)) > 1e-9:
+                problems.append(f"{row.metric} {group!r} {column}: key {expected}, ours {got}")
+    assert not problems, "\n".join(problems[:20])

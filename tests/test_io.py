@@ -27,7 +27,9 @@ def test_encodings_are_detected_and_accents_survive(tmp_path, encoding, expected
     assert list(frame.columns) == HEADER.split(",")
 
 
-@pytest.mark.parametrize("header", ["Staff ID", " staff_id", "STAFF_ID", "\ufeffStaff-ID", "staff  id"])
+@pytest.mark.parametrize(
+    "header", ["Staff ID", " staff_id", "STAFF_ID", "\ufeffStaff-ID", "staff  id"]
+)
 def test_header_variants_normalise(header):
     assert normalise_header(header) == "staff_id"
 
@@ -103,3 +105,20 @@ def test_xlsx_dates_serials_and_numeric_ids_arrive_as_text(tmp_path):
     assert frame.attrs["source"].format == "xlsx"
     assert frame["staff_id"].tolist() == ["123", "00456"]
     assert frame["completed_date"].tolist() == ["2023-04-05", "45021"]
+
+
+def test_xlsx_reader_formats_and_sparse_cells(tmp_path):
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["action_id", "date", "activity", "metric", "value", "notes"])
+    sheet.append(["3h", 45021, "Talk", None, 0.25, None])
+    sheet["B2"].number_format = "dd/mm/yyyy"  # a date cell shown UK-style
+    sheet["E2"].number_format = "0.00"  # a plain number, not a date
+    sheet["A3"], sheet["F3"] = "1a", "only first and last cells"
+    sheet["B3"] = dt.datetime(2023, 4, 5, 23, 59, 59)
+    book.save(tmp_path / "activity_log.xlsx")
+    frame = read_raw(tmp_path, "activity_log")
+    assert frame["date"].tolist() == ["2023-04-05", "2023-04-05 23:59:59"]
+    assert frame.loc[0, "value"] == "0.25"
+    assert frame.loc[1, "notes"] == "only first and last cells"
+    assert frame.loc[1, ["activity", "value"]].isna().all()

@@ -83,8 +83,8 @@ def event_metrics(events: pd.DataFrame, year: int) -> pd.DataFrame:
     ids = event_order(held)
     ours = held[internal(held)]
     types = categories(held["event_type"], EVENT_TYPES)
-    conferences = [e for e in ids if e in set(held.loc[flag(held["event_type"] == CONFERENCE),
-                                                        "event_id"].astype(str))]
+    conference_ids = set(held.loc[flag(held["event_type"] == CONFERENCE), "event_id"].astype(str))
+    conferences = [e for e in ids if e in conference_ids]
     # events.attendees has no total row: the contract defines it per event only.
     rows: list[Row] = per_event_rows("events.attendees", ours, ids)[1:]
     rows.append(count_row("events.participants", int(ours["person_id"].nunique())))
@@ -106,29 +106,40 @@ def event_metrics(events: pd.DataFrame, year: int) -> pd.DataFrame:
     return metrics_frame(rows)
 
 
-def training_in(training: pd.DataFrame, year: int) -> pd.DataFrame:
-    """Course completions in `year`."""
+def technical_people(hr_staff: pd.DataFrame, year: int) -> set[str]:
+    """People who were technical staff at the census of `year` or of `year - 1`.
+
+    The training export covers all staff and has no job family; a completion in `year` is a
+    technical one when its person was technical at either census around it (so that leavers
+    of the year still count).
+    """
+    staff = pd.concat([technical_census(hr_staff, year), technical_census(hr_staff, year - 1)])
+    return set(staff["person_id"].dropna().astype(str))
+
+
+def training_in(training: pd.DataFrame, hr_staff: pd.DataFrame, year: int) -> pd.DataFrame:
+    """Course completions in `year` by technical staff (see `technical_people`)."""
     require_columns(training, "training", TRAINING_COLUMNS)
-    return training[in_year(training["completed_year"], year)]
+    technical = flag(training["person_id"].isin(technical_people(hr_staff, year)))
+    return training[in_year(training["completed_year"], year) & technical]
 
 
 def training_metrics(training: pd.DataFrame, hr_staff: pd.DataFrame, year: int) -> pd.DataFrame:
-    """Training metrics of one year (plain groups).
+    """Training metrics of one year (plain groups), about technical staff.
 
     `training.completions` (total and by `category=`, every category in the table),
     `training.participants` (distinct people), and `training.uptake_rate`: technical staff at
     the census of `year` with a completion in `year` / technical headcount (also by
     `contract_type=`, for the second seed's fixed-term action).
     """
-    done = training_in(training, year)
+    done = training_in(training, hr_staff, year)
     cats = categories(training["category"])
     rows: list[Row] = [count_row("training.completions", len(done))]
     rows += [count_row("training.completions", n, group_key(category=c))
              for c, n in rows_by(done, "category", cats).items()]
     rows.append(count_row("training.participants", int(done["person_id"].nunique())))
     staff = technical_census(hr_staff, year)
-    trained = set(done["person_id"].dropna())
-    staff = staff.assign(_trained=staff["person_id"].isin(trained))
+    staff = staff.assign(_trained=flag(staff["person_id"].isin(set(done["person_id"].dropna()))))
     rows.append(share_row("training.uptake_rate", uptake(staff), int(staff["person_id"].nunique())))
     for contract in CONTRACT_TYPES:
         subset = staff[flag(staff["contract_type"] == contract)]
@@ -186,13 +197,15 @@ def events_table(events: pd.DataFrame, year: int) -> pd.DataFrame:
     return pd.DataFrame(records, columns=columns)
 
 
-def training_by_category(training: pd.DataFrame, years: Iterable[int]) -> pd.DataFrame:
-    """Course completions: category x years, plus Total."""
+def training_by_category(
+    training: pd.DataFrame, hr_staff: pd.DataFrame, years: Iterable[int]
+) -> pd.DataFrame:
+    """Course completions by technical staff: category x years, plus Total."""
     years = sorted(set(years))
     require_columns(training, "training", TRAINING_COLUMNS)
     cats = categories(training["category"])
     table = pd.DataFrame(
-        {y: rows_by(training_in(training, y), "category", cats) for y in years},
+        {y: rows_by(training_in(training, hr_staff, y), "category", cats) for y in years},
         index=pd.Index(cats, name="category"),
     )
     table.loc["Total"] = table.sum()

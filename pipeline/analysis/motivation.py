@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 
+import numpy as np
 import pandas as pd
 
 from pipeline import schema
@@ -108,10 +109,21 @@ def check_likert(frame: pd.DataFrame, table: str, items: Iterable[str]) -> None:
         check_values(frame, table, item, LIKERT_CODES)
 
 
+def code_counts(answers: pd.Series) -> dict[int, int]:
+    """Answers per Likert code 1..5 (zeros included); <NA> (Don't know, blank) not counted.
+
+    Codes must already be checked (`check_likert`); numpy keeps this cheap, as it runs for
+    every item, group and year.
+    """
+    values = answers.to_numpy(dtype="float64", na_value=np.nan)
+    counts = np.bincount(values[~np.isnan(values)].astype(int), minlength=max(LIKERT_CODES) + 1)
+    return {code: int(counts[code]) for code in LIKERT_CODES}
+
+
 def agree_counts(answers: pd.Series) -> tuple[int, int]:
     """(Agree + Strongly agree, answers coded 1..5): Don't know and blank are <NA>, excluded."""
-    valid = answers.dropna()
-    return int(valid.isin(AGREE_CODES).sum()), int(len(valid))
+    counts = code_counts(answers)
+    return sum(counts[c] for c in AGREE_CODES), sum(counts.values())
 
 
 def yes_counts(answers: pd.Series) -> tuple[int, int]:
@@ -138,9 +150,8 @@ def likert_distribution(
     """
     rows = []
     for item in items:
-        valid = frame[item].dropna()
-        n_valid = len(valid)
-        counts = {code: int((valid == code).sum()) for code in LIKERT_CODES}
+        counts = code_counts(frame[item])
+        n_valid = sum(counts.values())
         shares = {c: (counts[c] / n_valid if n_valid else float("nan")) for c in LIKERT_CODES}
         start = -(shares[1] + shares[2] + shares[NEUTRAL_CODE] / 2)
         for code in LIKERT_CODES:
@@ -213,12 +224,13 @@ def answer_share_rows(
     """
     rows = []
     for item in items:
-        valid = frame[item].dropna()
-        if not len(valid):
+        counts = code_counts(frame[item])
+        n_valid = sum(counts.values())
+        if not n_valid:
             continue
         for code in LIKERT_CODES:
             key = group_key(item=item, **condition, answer=LIKERT_LABELS[code])
-            rows.append(share_row(metric, int((valid == code).sum()), len(valid),
+            rows.append(share_row(metric, counts[code], n_valid,
                                   trend_group(key, survey_year, reporting_year)))
     return rows
 

@@ -140,9 +140,14 @@ def impact_table(
     return agree_share_table(tech, items, labels=labels)
 
 
+def _subsets(part: pd.DataFrame) -> list[tuple[dict[str, str], pd.DataFrame]]:
+    """All respondents, then each staff group: split once, as every item reads them."""
+    return [({}, part)] + [({"staff_group": g}, _group(part, g)) for g in schema.STAFF_GROUPS]
+
+
 def _agree_rows(part: pd.DataFrame, survey_year: int, year: int) -> list[Row]:
     """Agree shares and answer shares per item: all respondents, then each staff group."""
-    subsets = [({}, part)] + [({"staff_group": g}, _group(part, g)) for g in schema.STAFF_GROUPS]
+    subsets = _subsets(part)
     rows = []
     for item in schema.STAFF_SURVEY_ITEMS:
         for condition, subset in subsets:
@@ -156,16 +161,19 @@ def _agree_rows(part: pd.DataFrame, survey_year: int, year: int) -> list[Row]:
 
 
 def _difference_rows(part: pd.DataFrame, survey_year: int, year: int) -> list[Row]:
-    # Denominator = the smaller group's valid answers, so the small-number rule on
-    # denominators withholds the difference whenever either share would be withheld.
+    # Numerator and denominator are the smaller of the two shares' own, so disclosure
+    # control (which judges a share by both) withholds the difference whenever it would
+    # withhold either share: otherwise the withheld share could be worked back.
+    tech, other = _group(part, TECHNICAL), _group(part, OTHER)
     rows = []
     for item in schema.STAFF_SURVEY_ITEMS:
-        t_agree, t_n = agree_counts(_group(part, TECHNICAL)[item])
-        o_agree, o_n = agree_counts(_group(part, OTHER)[item])
+        t_agree, t_n = agree_counts(tech[item])
+        o_agree, o_n = agree_counts(other[item])
         if t_n and o_n:
             group = trend_group(group_key(item=item), survey_year, year)
             rows.append(metric_row("staff_survey.agree_share_difference",
-                                   t_agree / t_n - o_agree / o_n, None, min(t_n, o_n), group))
+                                   t_agree / t_n - o_agree / o_n, min(t_agree, o_agree),
+                                   min(t_n, o_n), group))
     return rows
 
 
@@ -176,9 +184,11 @@ def _awareness_rows(survey: pd.DataFrame, year: int) -> list[Row]:
         group = trend_group(group_key(item=record.item), record.survey_year, year)
         rows.append(share_row("staff_survey.awareness_rate", record.yes, record.n_valid, group))
         if not math.isnan(record.change_pp):
+            # Smaller numerator and denominator of the two rates: see `_difference_rows`.
             previous = trend[(trend["item"] == record.item)
                              & (trend["survey_year"] < record.survey_year)].iloc[-1]
-            rows.append(metric_row("staff_survey.awareness_change", record.change_pp, None,
+            rows.append(metric_row("staff_survey.awareness_change", record.change_pp,
+                                   min(record.yes, int(previous["yes"])),
                                    min(record.n_valid, int(previous["n_valid"])), group))
     return rows
 

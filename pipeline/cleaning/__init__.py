@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterable
+from dataclasses import replace
 from pathlib import Path
 
 import pandas as pd
@@ -20,9 +21,10 @@ from pipeline.cleaning.destinations import clean_destinations_survey
 from pipeline.cleaning.events import clean_events, clean_registrations, clean_training
 from pipeline.cleaning.hr import clean_hr_leavers, clean_hr_promotions, clean_hr_staff
 from pipeline.cleaning.log import LOG_FILE_NAME, CleaningLog, read_logs, write_logs
+from pipeline.cleaning.mappings import MappingError
 from pipeline.cleaning.surveys import clean_motivation_survey, clean_staff_survey
 from pipeline.config import Institution, pseudonym_salt
-from pipeline.io import RawDataError, read_raw_with_source
+from pipeline.io import RawDataError, RawSource, find_raw_file, read_raw_with_source
 from pipeline.schema import DATASETS
 
 __all__ = [
@@ -94,12 +96,19 @@ def _remove_outputs(dataset: str, processed_dir: Path) -> None:
 
 
 def clean_dataset(
-    raw_dir: Path, processed_dir: Path, dataset: str, ctx: CleaningContext
+    raw_dir: Path,
+    processed_dir: Path,
+    dataset: str,
+    ctx: CleaningContext,
+    preread: tuple[pd.DataFrame, RawSource] | None = None,
 ) -> CleaningLog:
-    """Read, clean and write one dataset; on failure remove its (stale) tables and re-raise."""
+    """Read, clean and write one dataset; on failure remove its (stale) tables and re-raise.
+
+    `preread`: the dataset's raw frame and source when the caller has already read it.
+    """
     check_output_dir(raw_dir, processed_dir)
     try:
-        raw, source = read_raw_with_source(raw_dir, dataset)
+        raw, source = preread or read_raw_with_source(raw_dir, dataset)
         tables, log = clean_frame(dataset, raw, _with_source(ctx, source))
         write_tables(tables, Path(processed_dir))
     except Exception:
@@ -108,19 +117,15 @@ def clean_dataset(
     return log
 
 
-def _with_source(ctx: CleaningContext, source: object) -> CleaningContext:
-    from dataclasses import replace
-
-    return replace(ctx, source=source, file=getattr(source, "file", ctx.file))
+def _with_source(ctx: CleaningContext, source: RawSource) -> CleaningContext:
+    return replace(ctx, source=source, file=source.file)
 
 
-def _staff_id_width(raw_dir: Path) -> int | None:
-    """ID width from the census, so that every dataset pads IDs the same way."""
+def _file_name(raw_dir: Path, dataset: str) -> str:
     try:
-        raw, _ = read_raw_with_source(raw_dir, "hr_staff")
+        return find_raw_file(raw_dir, dataset).name
     except RawDataError:
-        return None  # hr_staff's own cleaning will report the problem
-    return infer_id_width(raw["staff_id"])
+        return ""
 
 
 def clean_all(
@@ -136,15 +141,22 @@ def clean_all(
     """
     raw_dir, processed_dir = Path(raw_dir), Path(processed_dir)
     check_output_dir(raw_dir, processed_dir)
-    ctx = CleaningContext(
-        institution=institution, salt=pseudonym_salt(raw_dir), id_width=_staff_id_width(raw_dir)
-    )
+    salt = pseudonym_salt(raw_dir)
+    # The census sets the staff ID width for every dataset, so one person has one pseudonym.
+    try:
+        staff = read_raw_with_source(raw_dir, "hr_staff")
+    except RawDataError:
+        staff = None  # hr_staff's own cleaning below reports the problem
+    width = infer_id_width(staff[0]["staff_id"]) if staff else None
+    ctx = CleaningContext(institution=institution, salt=salt, id_width=width)
     logs: dict[str, CleaningLog] = {}
     for dataset in datasets:
+        preread = staff if dataset == "hr_staff" else None
         try:
-            logs[dataset] = clean_dataset(raw_dir, processed_dir, dataset, ctx)
-        except (RawDataError, ValueError, KeyError) as err:
-            logs[dataset] = CleaningLog(dataset=dataset, error=str(err))
+            logs[dataset] = clean_dataset(raw_dir, processed_dir, dataset, ctx, preread)
+        except (RawDataError, MappingError) as err:  # input or mapping-table problems
+            logs[dataset] = CleaningLog(dataset=dataset, file=_file_name(raw_dir, dataset),
+                                        error=str(err))
     processed_dir.mkdir(parents=True, exist_ok=True)
     write_logs(logs, processed_dir / LOG_FILE_NAME)
     failures = [f"{name}: {log.error}" for name, log in logs.items() if log.error]

@@ -17,8 +17,12 @@ from pipeline.cleaning.log import CleaningLog
 
 
 def normalise_action_ids(values: pd.Series) -> pd.Series:
-    """`' 3H) '`, `'3 h'`, `'3h.'` -> `'3h'` (the action plan's own spelling)."""
-    text = values.astype("string").str.strip().str.lower()
+    """`' 3h) '`, `'3 h'`, `'3h.'` -> `'3h'`: spaces and list punctuation go, case stays.
+
+    Case is kept because plans differ (`3h` at ICR, `V1` at Imperial); compare action IDs
+    with the plan case-insensitively.
+    """
+    text = values.astype("string").str.strip()
     return text.str.replace(r"[\s\).:]+", "", regex=True).replace("", pd.NA)
 
 

@@ -82,13 +82,28 @@ def pad_ids(ids: pd.Series, ctx: CleaningContext, log: CleaningLog) -> pd.Series
 
 def person_ids(ids: pd.Series, ctx: CleaningContext, log: CleaningLog) -> pd.Series:
     """Staff IDs -> salted pseudonyms, after restoring lost leading zeros."""
-    return pseudonymise(pad_ids(ids, ctx, log), ctx.salt)
+    return pseudonymise_ids(pad_ids(ids, ctx, log), ctx.salt)
+
+
+def pseudonymise_ids(ids: pd.Series, salt: str) -> pd.Series:
+    """`privacy.pseudonymise`, hashing each distinct ID once (people recur across years)."""
+    return by_unique(ids, lambda unique: pseudonymise(unique, salt)).astype("string")
+
+
+def by_unique(values: pd.Series, func) -> pd.Series:
+    """Apply a Series -> Series function to the distinct values only, then map back."""
+    unique = pd.Series(values.dropna().unique(), dtype="string")
+    lookup = dict(zip(unique.to_numpy(dtype=object), func(unique).to_numpy(dtype=object),
+                      strict=True))
+    return values.map(lookup, na_action="ignore")
 
 
 def strip_text(values: pd.Series) -> pd.Series:
     """Free category text kept as found (stripped, inner spaces collapsed), blank -> <NA>."""
-    text = values.astype("string").str.strip().str.replace(r"\s+", " ", regex=True)
-    return text.replace("", pd.NA)
+    collapsed = by_unique(
+        values.astype("string"), lambda unique: unique.map(lambda text: " ".join(text.split()))
+    )
+    return collapsed.astype("string").replace("", pd.NA)
 
 
 def _raise_if_wrong_type(

@@ -10,12 +10,12 @@ from pipeline.cleaning.common import (
     drop_exact_duplicates,
     parse_date_column,
     person_ids,
+    pseudonymise_ids,
     strip_text,
     year_of,
 )
 from pipeline.cleaning.log import CleaningLog
 from pipeline.cleaning.mappings import map_values, normalise_key
-from pipeline.privacy import pseudonymise
 from pipeline.schema import EVENT_ROLES, EVENT_TYPES, REGISTERS, REGISTRATION_STATUSES
 
 
@@ -25,8 +25,8 @@ def is_internal(institutions: pd.Series, internal_names: tuple[str, ...]) -> pd.
     A blank institution is False: the attendee cannot be shown to be internal.
     """
     ours = {normalise_key(name) for name in internal_names}
-    keys = institutions.astype("string").map(normalise_key, na_action="ignore")
-    return keys.isin(ours).fillna(False).astype("boolean")
+    flags = [pd.notna(name) and normalise_key(name) in ours for name in institutions]
+    return pd.Series(flags, index=institutions.index, dtype="boolean")
 
 
 def clean_events(raw: pd.DataFrame, ctx: CleaningContext) -> tuple[pd.DataFrame, CleaningLog]:
@@ -43,7 +43,7 @@ def clean_events(raw: pd.DataFrame, ctx: CleaningContext) -> tuple[pd.DataFrame,
             "event_year": year_of(event_date),
             "event_type": map_values(raw["event_type"], "event_types", column="event_type",
                                      log=log, allowed=EVENT_TYPES),
-            "person_id": pseudonymise(raw["attendee_email"].astype("string").str.lower(),
+            "person_id": pseudonymise_ids(raw["attendee_email"].astype("string").str.lower(),
                                       ctx.salt),
             "attendee_institution": institution,
             "is_internal": is_internal(institution, ctx.institution.internal_institutions),

@@ -18,12 +18,12 @@ from pipeline.cleaning.common import (
     parse_date_column,
     parse_numbers,
     person_ids,
+    pseudonymise_ids,
     strip_text,
     year_of,
 )
 from pipeline.cleaning.log import CleaningLog
 from pipeline.cleaning.mappings import map_values
-from pipeline.privacy import pseudonymise
 
 
 def map_hr_categories(
@@ -86,7 +86,7 @@ def clean_hr_staff(raw: pd.DataFrame, ctx: CleaningContext) -> tuple[pd.DataFram
         }
     )
     frame = resolve_same_person(frame, log)
-    frame["person_id"] = pseudonymise(frame["_staff_id"], ctx.salt)
+    frame["person_id"] = pseudonymise_ids(frame["_staff_id"], ctx.salt)
     frame["is_technical"] = _is_technical(frame["job_family"], ctx)
     out = conform(frame, "hr_staff")
     log.rows_out = len(out)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import re
+from collections import Counter
 from collections.abc import Iterable
 from functools import lru_cache
 from pathlib import Path
@@ -77,23 +78,34 @@ def map_values(
     of another institution is reported rather than accepted. Unmapped values -> <NA>,
     counted by raw value in `log.unmapped`.
     """
+    table = _restricted(name, None if allowed is None else tuple(allowed))
+    found: dict[str, object] = {}
+    mapped: list[object] = []
+    raws = values.astype("string").str.strip().to_numpy(dtype=object, na_value=None)
+    for raw in raws:
+        if raw is None or raw == "":
+            mapped.append(None)
+            continue
+        if raw not in found:
+            found[raw] = table.get(normalise_key(raw), _UNMAPPED)
+        mapped.append(found[raw])
+    unmapped = Counter(
+        raw for raw, canonical in zip(raws, mapped, strict=True) if canonical is _UNMAPPED
+    )
+    if unmapped:
+        log.add_unmapped(column, dict(unmapped))
+    clean = [None if canonical is _UNMAPPED else canonical for canonical in mapped]
+    return pd.Series(clean, index=values.index, dtype="string")
+
+
+def _restricted(name: str, allowed: tuple[str, ...] | None) -> dict[str, str | None]:
+    """The table, limited to `allowed` canonical values which also map to themselves."""
     table = load_mapping(name)
-    if allowed is not None:
-        allowed = tuple(allowed)
-        table = {k: v for k, v in table.items() if v is None or v in allowed}
-        table.update({normalise_key(v): v for v in allowed})
-    text = values.astype("string").str.strip()
-    present = text.dropna()
-    present = present[present != ""]
-    lookup = {raw: table.get(normalise_key(raw), _UNMAPPED) for raw in present.unique()}
-    is_unmapped = present.map(lambda raw: lookup[raw] is _UNMAPPED).astype(bool)
-    unmapped = present[is_unmapped]
-    if not unmapped.empty:
-        log.add_unmapped(column, {str(k): int(v) for k, v in unmapped.value_counts().items()})
-    canonical = present[~is_unmapped].map(lambda raw: lookup[raw]).astype("string")
-    result = pd.Series(pd.NA, index=values.index, dtype="string")
-    result.loc[canonical.index] = canonical
-    return result
+    if allowed is None:
+        return table
+    table = {k: v for k, v in table.items() if v is None or v in allowed}
+    table.update({normalise_key(v): v for v in allowed})
+    return table
 
 
 def split_multi_select(values: pd.Series) -> pd.Series:

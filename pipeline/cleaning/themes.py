@@ -53,7 +53,8 @@ def comment_themes(
         {theme: text.str.contains(pattern, regex=True) for theme, pattern in keywords.items()},
         index=text.index,
     ).astype(bool)
-    found[OTHER_THEME] = ~found.any(axis=1) if len(found.columns) else True
+    unmatched = ~found.any(axis=1) if len(found.columns) else True
+    found[OTHER_THEME] = found.get(OTHER_THEME, False) | unmatched
     long = found.stack()
     long = long[long].reset_index()
     long.columns = ["row", "theme", "_hit"]

@@ -133,7 +133,7 @@ def events(rng: np.random.Generator, inst: Institution, profile: Profile, wf: Wo
                                            replace=False)
                 others = [p for p in people if p not in set(tech_speakers)]
                 people = np.concatenate([tech_speakers, others])[:n_int]
-            for email, role in zip(people, roles):
+            for email, role in zip(people, roles, strict=True):
                 rows.append((event_id, plan.name, plan.date, plan.event_type, email,
                              inst.internal_institutions[rng.integers(
                                  len(inst.internal_institutions))], role))

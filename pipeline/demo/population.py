@@ -112,7 +112,8 @@ def _new_people(
         "is_technical": is_tech,
     })
     frame["job_title"] = [
-        _title(inst, profile, f, g) for f, g in zip(frame["job_family"], frame["grade"])
+        _title(inst, profile, f, g)
+        for f, g in zip(frame["job_family"], frame["grade"], strict=True)
     ]
     return frame
 
@@ -151,7 +152,7 @@ def _leave(rng, state: pd.DataFrame, year: int, first_year: int) -> tuple[pd.Ser
     done = rng.random(len(leavers)) < p_done
     blank = rng.random(len(leavers)) < 0.05
     leavers["exit_questionnaire_completed"] = pd.array(
-        [pd.NA if b else bool(d) for d, b in zip(done, blank)], dtype="boolean"
+        [pd.NA if b else bool(d) for d, b in zip(done, blank, strict=True)], dtype="boolean"
     )
     return mask, leavers
 
@@ -172,7 +173,7 @@ def _promote(rng, inst, profile, state: pd.DataFrame, year: int) -> pd.DataFrame
     state.loc[chosen, "grade"] = to_grade
     state.loc[chosen, "job_title"] = [
         _title(inst, profile, f, g)
-        for f, g in zip(state.loc[chosen, "job_family"], state.loc[chosen, "grade"])
+        for f, g in zip(state.loc[chosen, "job_family"], state.loc[chosen, "grade"], strict=True)
     ]
     return promos
 
@@ -186,7 +187,8 @@ def _joiners(rng, inst, profile, ids: IdPool, leavers: pd.DataFrame, year: int) 
     for col in ("job_family", "division", "is_technical"):
         joiners[col] = leavers[col].to_numpy()
     grades = []
-    for fam, grade, tech in zip(leavers["job_family"], leavers["grade"], leavers["is_technical"]):
+    for fam, grade, tech in zip(leavers["job_family"], leavers["grade"],
+                                leavers["is_technical"], strict=True):
         if tech:
             pos = inst.grade_order.index(grade)
             grades.append(inst.grade_order[max(pos - int(rng.random() < 0.4), 0)])
@@ -197,10 +199,20 @@ def _joiners(rng, inst, profile, ids: IdPool, leavers: pd.DataFrame, year: int) 
     ft = np.array([profile.fixed_term_share.get(f, 0.25) for f in joiners["job_family"]])
     joiners["contract_type"] = np.where(rng.random(n) < ft, "Fixed-term", "Open-ended")
     joiners["job_title"] = [
-        _title(inst, profile, f, g) for f, g in zip(joiners["job_family"], joiners["grade"])
+        _title(inst, profile, f, g)
+        for f, g in zip(joiners["job_family"], joiners["grade"], strict=True)
     ]
     joiners["start_date"] = _dates_in_year(rng, year, n).to_numpy()
     return joiners[list(STATE_COLUMNS)]
+
+
+def _growth(rng, inst, profile, ids: IdPool, size: int, year: int) -> pd.DataFrame:
+    """A few new posts beyond replacements, so headcounts drift from year to year."""
+    n = int(rng.poisson(0.012 * size))
+    n_tech = int(rng.binomial(n, profile.technical_share))
+    new = _new_people(rng, inst, profile, ids, n_tech, n - n_tech)
+    new["start_date"] = _dates_in_year(rng, year, n).to_numpy()
+    return new[list(STATE_COLUMNS)]
 
 
 def _ascii(text: str) -> str:
@@ -217,12 +229,12 @@ def _name_people(rng, profile: Profile, people: pd.DataFrame) -> pd.DataFrame:
                  _pick(rng, texts.NEUTRAL_NAMES, [1] * 8, n)),
     )
     last = _pick(rng, texts.LAST_NAMES, [1] * len(texts.LAST_NAMES), n)
-    local = pd.Series([f"{_ascii(f)}.{_ascii(s)}" for f, s in zip(first, last)])
+    local = pd.Series([f"{_ascii(f)}.{_ascii(s)}" for f, s in zip(first, last, strict=True)])
     seq = local.groupby(local).cumcount()
     local = local.where(seq == 0, local + (seq + 1).astype(str))
     return pd.DataFrame({
         "staff_id": people["staff_id"].to_numpy(),
-        "full_name": [f"{f} {s}" for f, s in zip(first, last)],
+        "full_name": [f"{f} {s}" for f, s in zip(first, last, strict=True)],
         "email": (local + "@" + profile.email_domain).to_numpy(),
     })
 
@@ -249,6 +261,8 @@ def simulate_workforce(
         state = state[~mask].copy()
         promos.append(_promote(rng, inst, profile, state, year))
         new = _joiners(rng, inst, profile, ids, gone, year)
+        new = pd.concat([new, _growth(rng, inst, profile, ids, len(state), year)],
+                        ignore_index=True)
         everyone.append(new)
         state = pd.concat([state, new], ignore_index=True)
         censuses.append(state.assign(census_date=pd.Timestamp(year, 12, 31)))

@@ -88,7 +88,8 @@ def _ambitions(rng, response_ids: list[str], year: int) -> pd.DataFrame:
     for rid in response_ids:
         if rng.random() < 0.05:
             continue  # skipped the question
-        chosen = [a for a, w in zip(texts.AMBITIONS, texts.AMBITION_WEIGHTS) if rng.random() < w]
+        chosen = [a for a, w in zip(texts.AMBITIONS, texts.AMBITION_WEIGHTS, strict=True)
+                  if rng.random() < w]
         chosen = chosen or [texts.AMBITIONS[rng.integers(len(texts.AMBITIONS))]]
         rows += [(rid, year, a) for a in chosen]
     return pd.DataFrame(rows, columns=["response_id", "survey_year", "ambition"])
@@ -136,7 +137,7 @@ def motivation(rng: np.random.Generator, wf: Workforce, years: list[int]):
             "years_in_role": _years_in_role(staff["start_date"], pd.Series(submitted)),
         })
         base = rng.uniform(0.35, 0.75, len(MOTIVATION_ITEMS)) + 0.04 * (year - 2022)
-        for item, p in zip(MOTIVATION_ITEMS, base):
+        for item, p in zip(MOTIVATION_ITEMS, base, strict=True):
             frame[item] = likert_codes(rng, np.full(n, p))
         frame["comments"], theme_frame = _comments(
             rng, ids, year, wf.people["full_name"].to_numpy()
@@ -144,6 +145,11 @@ def motivation(rng: np.random.Generator, wf: Workforce, years: list[int]):
         frames.append(frame)
         ambitions.append(_ambitions(rng, ids, year))
         themes.append(theme_frame)
+    if not frames:  # no survey round in the years asked for
+        columns = ["response_id", "submitted_at", "grade", "division", "gender",
+                   "years_in_role", *MOTIVATION_ITEMS, "comments"]
+        return (pd.DataFrame(columns=columns).astype({"submitted_at": "datetime64[ns]"}),
+                _ambitions(rng, [], 0), _comments(rng, [], 0, np.array([]))[1])
     return (
         pd.concat(frames, ignore_index=True),
         pd.concat(ambitions, ignore_index=True),
@@ -154,7 +160,8 @@ def motivation(rng: np.random.Generator, wf: Workforce, years: list[int]):
 def staff_survey(rng: np.random.Generator, wf: Workforce, years: list[int]) -> pd.DataFrame:
     """The institution-wide staff survey (about 60% respond); awareness rises by 2023."""
     frames = []
-    base = dict(zip(STAFF_SURVEY_ITEMS, rng.uniform(0.45, 0.8, len(STAFF_SURVEY_ITEMS))))
+    agree = rng.uniform(0.45, 0.8, len(STAFF_SURVEY_ITEMS))
+    base = dict(zip(STAFF_SURVEY_ITEMS, agree, strict=True))
     for year in [y for y in STAFF_SURVEY_YEARS if y in years]:
         staff = wf.census[wf.census["census_date"].dt.year == year]
         staff = staff[rng.random(len(staff)) < 0.6].reset_index(drop=True)
@@ -175,4 +182,8 @@ def staff_survey(rng: np.random.Generator, wf: Workforce, years: list[int]) -> p
             frame[item] = pd.array(answer, dtype="string")
             frame.loc[rng.random(n) < 0.03, item] = pd.NA
         frames.append(frame)
+    if not frames:
+        columns = ["response_id", "survey_year", "staff_group", "grade", *STAFF_SURVEY_ITEMS,
+                   *AWARENESS_ITEMS]
+        return pd.DataFrame(columns=columns).astype({"survey_year": "Int64"})
     return pd.concat(frames, ignore_index=True)

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from pipeline import schema
 from pipeline.config import Institution
 from pipeline.quality.suites import DATE_YEARS
 
@@ -21,6 +22,11 @@ from pipeline.quality.suites import DATE_YEARS
 def _holds(condition: pd.Series) -> pd.Series:
     """Rule outcome as plain bool: <NA> (rule not applicable) counts as holding."""
     return condition.astype("boolean").fillna(True).astype(bool)
+
+
+def _not_before(later: pd.Series, earlier: pd.Series) -> pd.Series:
+    """`later >= earlier`, <NA> where either is blank (NaT compares False in numpy)."""
+    return (later >= earlier).astype("boolean").mask(later.isna() | earlier.isna())
 
 
 def year_matches_date(frame: pd.DataFrame, date_col: str, year_col: str) -> pd.Series:
@@ -31,7 +37,7 @@ def year_matches_date(frame: pd.DataFrame, date_col: str, year_col: str) -> pd.S
 
 def started_by_census(staff: pd.DataFrame) -> pd.Series:
     """A person at a census started on or before the census date."""
-    return _holds(staff["start_date"] <= staff["census_date"])
+    return _holds(_not_before(staff["census_date"], staff["start_date"]))
 
 
 def is_technical_matches(frame: pd.DataFrame, institution: Institution) -> pd.Series:
@@ -76,7 +82,9 @@ def goes_up_grade_order(promotions: pd.DataFrame, institution: Institution) -> p
 
 def registered_not_before_applied(registrations: pd.DataFrame) -> pd.Series:
     """A registration is not dated before its application."""
-    return _holds(registrations["registered_date"] >= registrations["application_date"])
+    return _holds(
+        _not_before(registrations["registered_date"], registrations["application_date"])
+    )
 
 
 def registered_has_date(registrations: pd.DataFrame) -> pd.Series:
@@ -179,4 +187,30 @@ def add_derived_columns(
             out[rule.dataset] = out[rule.dataset].assign(
                 **{rule.column: rule.compute(inputs, institution)}
             )
+    return out
+
+
+LIKERT_ITEMS = {
+    "motivation_survey": schema.MOTIVATION_ITEMS,
+    "staff_survey": schema.STAFF_SURVEY_ITEMS,
+}
+
+
+def likert_long(survey: pd.DataFrame, items: tuple[str, ...]) -> pd.DataFrame:
+    """One row per answered item: survey_year, response_id, item, code (blanks dropped)."""
+    ids = [c for c in ("survey_year", "response_id") if c in survey.columns]
+    long = survey.melt(id_vars=ids, value_vars=list(items), var_name="item", value_name="code")
+    return long[long["code"].notna()].reset_index(drop=True)
+
+
+def long_tables(tables: dict[str, pd.DataFrame]) -> dict[tuple[str, str], pd.DataFrame]:
+    """Long frames some checks run on, keyed (dataset, table name), e.g. Likert answers.
+
+    A table whose inputs are missing is left out; its checks then report "not run".
+    """
+    out = {}
+    for dataset, items in LIKERT_ITEMS.items():
+        frame = tables.get(dataset)
+        if frame is not None and set(items) <= set(frame.columns):
+            out[(dataset, "likert")] = likert_long(frame, items)
     return out

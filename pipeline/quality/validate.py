@@ -23,8 +23,8 @@ import pandas as pd
 
 from pipeline import schema
 from pipeline.config import Institution
-from pipeline.quality.crosschecks import add_derived_columns
-from pipeline.quality.suites import CRITICAL, WARNING, Check, suite_specs
+from pipeline.quality.crosschecks import add_derived_columns, long_tables
+from pipeline.quality.suites import CRITICAL, KEYS, WARNING, Check, suite_specs
 
 SAMPLE_SIZE = 5
 VALIDATION_JSON = "validation_results.json"
@@ -55,6 +55,7 @@ class ValidationReport:
 
     `sample` holds a few offending values or rows without person IDs; `sample_rows`
     (the JSON and the error message only) holds the offending rows with their pseudonyms.
+    `seconds` is the time validation took, without the one-off GX import.
     """
 
     results: pd.DataFrame
@@ -177,20 +178,27 @@ def _row_text(row: dict[str, str]) -> str:
 
 def _sample(check: Check, frame: pd.DataFrame, indices: list[Any]) -> tuple[str, list[dict]]:
     """Public sample text and the full sample rows of a failed row-level expectation."""
+    keys = KEYS.get(check.dataset, ()) if not check.table else ()
     columns = list(dict.fromkeys(
-        c for c in (*check.columns, *check.context) if c in frame.columns
+        c for c in (*check.columns, *check.context, *keys) if c in frame.columns
     ))
-    picked = frame.loc[list(indices)[: SAMPLE_SIZE * 4], columns]
-    rows = [{k: _fmt(v) for k, v in r.items()} for r in picked.head(SAMPLE_SIZE).to_dict("records")]
+    picked = frame.loc[list(indices), columns]
+    rows = [
+        {k: _fmt(v) for k, v in r.items() if not k.startswith("qc_")}
+        for r in picked.head(SAMPLE_SIZE).to_dict("records")
+    ]
     value_check = (
-        len(check.columns) == 1 and check.columns[0] not in HIDDEN_IN_SAMPLE
+        not check.table and len(check.columns) == 1 and check.columns[0] not in HIDDEN_IN_SAMPLE
         and not check.columns[0].startswith("qc_")
         and check.expectation != "ExpectColumnValuesToNotBeNull"
     )
     if value_check:
         values = picked[check.columns[0]].map(_fmt).drop_duplicates().head(SAMPLE_SIZE)
         return " | ".join(values), rows
-    shown = [{k: v for k, v in r.items() if not k.startswith("qc_")} for r in rows]
+    if check.expectation == "ExpectColumnValuesToNotBeNull":  # the value is <NA>: say where
+        shown = [{k: v for k, v in r.items() if k not in check.columns} for r in rows]
+    else:
+        shown = rows
     return " | ".join(dict.fromkeys(filter(None, map(_row_text, shown)))), rows
 
 
@@ -203,7 +211,7 @@ def _kind_ok(series: pd.Series, expected: str) -> bool:
     if expected == "string":
         if isinstance(dtype, pd.StringDtype):
             return True
-        return dtype == object and series.dropna().map(type).eq(str).all()
+        return types.is_object_dtype(dtype) and series.dropna().map(type).eq(str).all()
     if expected == "Int64":
         return types.is_integer_dtype(dtype) and not types.is_bool_dtype(dtype)
     if expected == "float64":
@@ -220,7 +228,8 @@ def _pre_row(dataset: str, check: str, name: str, level: str, bad: list[str],
     return {
         "dataset": dataset, "check": check, "expectation": f"pandas:{name}", "column": "",
         "level": level, "success": not bad, "unexpected_count": len(bad),
-        "element_count": checked, "unexpected_percent": 100 * len(bad) / checked if checked else 0.0,
+        "element_count": checked,
+        "unexpected_percent": 100 * len(bad) / checked if checked else 0.0,
         "sample": " | ".join(bad[:SAMPLE_SIZE]), "sample_rows": [],
     }
 
@@ -259,9 +268,16 @@ def _missing_dataset_row(dataset: str) -> dict[str, Any]:
 
 # --- Great Expectations -------------------------------------------------------------------
 
+def _import_gx() -> str:
+    """Import GX (3-4 s, once per process) with analytics off; its version."""
+    os.environ["GX_ANALYTICS_ENABLED"] = "false"
+    import great_expectations as gx
+
+    return gx.__version__
+
+
 def _gx_context() -> Any:
     """An ephemeral GX context: in memory, analytics and progress bars off."""
-    os.environ["GX_ANALYTICS_ENABLED"] = "false"
     import great_expectations as gx
     from great_expectations.data_context.types.base import (
         DataContextConfig,
@@ -300,40 +316,73 @@ def _gx_row(check: Check, result: Any, frame: pd.DataFrame) -> dict[str, Any]:
     if exception.get("raised_exception"):
         row.update(success=False, sample=f"error: {exception.get('exception_message', '')}"[:300])
         return row
-    if not pd.isna(row["unexpected_count"]) and row["element_count"]:
-        row["unexpected_percent"] = 100 * row["unexpected_count"] / row["element_count"]
-    if not row["success"] and "unexpected_index_list" in info:
-        row["sample"], row["sample_rows"] = _sample(check, frame, info["unexpected_index_list"])
+    if check.expectation == "ExpectTableColumnsToMatchSet":  # counts columns, not rows
+        missing = (info.get("details") or {}).get("mismatched", {}).get("missing", [])
+        row.update(unexpected_count=len(missing), element_count=len(check.kwargs["column_set"]))
+        row["sample"] = "missing: " + ", ".join(missing) if missing else ""
+    elif not row["success"] and info.get("partial_unexpected_index_list"):
+        indices = info["partial_unexpected_index_list"]
+        row["sample"], row["sample_rows"] = _sample(check, frame, indices)
     elif not row["success"] and info.get("observed_value") is not None:
         row["sample"] = f"observed: {_fmt(info['observed_value'])}"
+    if not pd.isna(row["unexpected_count"]) and row["element_count"]:
+        row["unexpected_percent"] = 100 * row["unexpected_count"] / row["element_count"]
     return row
 
 
-def _validate_dataset(source: Any, dataset: str, frame: pd.DataFrame,
-                      checks: list[Check]) -> list[dict[str, Any]]:
+def _validate_frame(source: Any, asset: str, frame: pd.DataFrame | None,
+                    checks: list[Check]) -> list[dict[str, Any]]:
+    """Run `checks` on one frame (None: its long table could not be built)."""
     import great_expectations as gx
     import great_expectations.expectations as gxe
 
     rows: list[dict[str, Any] | None] = [None] * len(checks)
-    suite = gx.ExpectationSuite(name=dataset)
+    expectations = []
     for index, check in enumerate(checks):
+        if frame is None:
+            rows[index] = _not_run_row(check, [f"input of {check.table}"], pd.DataFrame())
+            continue
         missing = [c for c in check.columns if c not in frame.columns]
-        if missing and check.expectation != "ExpectColumnToExist":
+        if missing:
             rows[index] = _not_run_row(check, missing, frame)
             continue
         expectation = getattr(gxe, check.expectation)
-        suite.add_expectation(expectation(**check.kwargs, meta={"level": check.level,
-                                                               "check_index": index}))
+        meta = {"level": check.level, "check_index": index}
+        expectations.append(expectation(**check.kwargs, meta=meta))
+    # Passing the list to the constructor skips add_expectation's quadratic duplicate search.
+    suite = gx.ExpectationSuite(name=asset, expectations=expectations)
     if suite.expectations:
         batch = (
-            source.add_dataframe_asset(dataset)
+            source.add_dataframe_asset(asset)
             .add_batch_definition_whole_dataframe("whole")
             .get_batch(batch_parameters={"dataframe": frame})
         )
-        for result in batch.validate(suite, result_format="COMPLETE").results:
+        # SUMMARY keeps the first indices of offending rows, all a sample needs.
+        result_format = {"result_format": "SUMMARY", "partial_unexpected_count": SAMPLE_SIZE * 4}
+        for result in batch.validate(suite, result_format=result_format).results:
             index = result.expectation_config.meta["check_index"]
             rows[index] = _gx_row(checks[index], result, frame)
     return [row for row in rows if row is not None]
+
+
+def _validate_dataset(source: Any, dataset: str, frame: pd.DataFrame,
+                      long: dict[str, pd.DataFrame], checks: list[Check]) -> list[dict[str, Any]]:
+    """Checks on the dataset's frame, then those on each of its long tables."""
+    rows = []
+    for table in dict.fromkeys(check.table for check in checks):
+        subset = [check for check in checks if check.table == table]
+        target = frame if not table else long.get(table)
+        rows += _validate_frame(source, f"{dataset}.{table}" if table else dataset, target, subset)
+    return rows
+
+
+def latest_census_year(tables: dict[str, pd.DataFrame]) -> int | None:
+    """The latest `census_year` in `hr_staff`, if there is one."""
+    staff = tables.get("hr_staff")
+    if staff is None or "census_year" not in staff.columns:
+        return None
+    years = pd.to_numeric(staff["census_year"], errors="coerce").dropna()
+    return int(years.max()) if len(years) else None
 
 
 def validate_tables(
@@ -341,8 +390,10 @@ def validate_tables(
 ) -> ValidationReport:
     """Validate processed tables (name -> frame, names from `schema.PROCESSED_COLUMNS`).
 
-    Tables not given are reported as missing (critical for `hr_staff`, else a warning).
-    Nothing is raised for failed expectations: call `raise_for_critical()` to stop a run.
+    Dates may not fall after 31 December of `year`, or of the latest census year when the
+    tables reach further (an earlier year rerun on a later export). Tables not given are
+    reported as missing (critical for `hr_staff`, else a warning). Nothing is raised for
+    failed expectations: call `raise_for_critical()` to stop a run.
     """
     unknown = sorted(set(tables) - set(schema.PROCESSED_COLUMNS))
     if unknown:
@@ -352,9 +403,12 @@ def validate_tables(
         )
     if isinstance(year, bool) or not isinstance(year, int):
         raise TypeError(f"validate_tables: year must be an int, got {year!r}")
+    gx_version = _import_gx()
     started = time.perf_counter()
-    specs = suite_specs(institution, year)
+    specs = suite_specs(institution, year, latest_census_year(tables))
     derived = add_derived_columns(tables, institution)
+    long = {name: {table: frame for (ds, table), frame in long_tables(tables).items()
+                   if ds == name} for name in tables}
     source = _gx_context().data_sources.add_pandas("processed")
     rows: list[dict[str, Any]] = []
     for dataset, checks in specs.items():
@@ -362,13 +416,11 @@ def validate_tables(
             rows.append(_missing_dataset_row(dataset))
             continue
         rows += precheck_rows(dataset, tables[dataset])
-        rows += _validate_dataset(source, dataset, derived[dataset], checks)
-    import great_expectations as gx
-
+        rows += _validate_dataset(source, dataset, derived[dataset], long[dataset], checks)
     return ValidationReport(
         results=_results_frame(rows), year=year, institution=institution.name,
         rows={name: len(frame) for name, frame in tables.items()},
-        seconds=time.perf_counter() - started, gx_version=gx.__version__,
+        seconds=time.perf_counter() - started, gx_version=gx_version,
     )
 
 

@@ -1,0 +1,292 @@
+"""The runner: incremental reruns, failure safety, parameters, publishing.
+
+Tiny notebooks under tests/notebooks/ (no pandas in the kernel) keep each execution about a
+second; one cold run is shared (copied per test) so the module executes 7 notebooks in all.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from pipeline import paths
+from pipeline.runner import (
+    PipelineError,
+    RunConfig,
+    change_reason,
+    check_parameters,
+    code_dependencies,
+    collect_metrics,
+    recover_interrupted_swap,
+    run,
+    swap_into_place,
+)
+from pipeline.schema import METRICS_COLUMNS
+from pipeline.stages import STAGES as PIPELINE_STAGES
+from pipeline.stages import Stage
+
+NOTEBOOKS = Path(__file__).parent / "notebooks"
+YEAR = 2023
+
+
+def _report(name: str, dataset: str, order: int) -> Stage:
+    return Stage(
+        name, "report.ipynb", f"Report {dataset.upper()}", report=True, depends_on=("clean",),
+        inputs=(f"processed:{dataset}",), order=order,
+        extra_parameters={"dataset": dataset, "stage": name},
+    )
+
+
+STAGES = (
+    Stage("clean", "clean.ipynb", "Cleaning", report=False, inputs=("raw:*",)),
+    _report("report_x", "x", order=2),
+    _report("report_y", "y", order=1),
+    Stage("later", "not_written_yet.ipynb", "Later", report=True, depends_on=("clean",)),
+)
+
+
+def _config(root: Path, lines: list[str]) -> RunConfig:
+    return RunConfig(
+        raw_dir=root / "raw", year=YEAR, stages=STAGES, root=root, notebooks_dir=NOTEBOOKS,
+        processed_root=root / "processed", reports_root=root / "reports",
+        work_root=root / "work", echo=lines.append,
+    )
+
+
+def _digests(folder: Path) -> dict[str, str]:
+    return {
+        p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*")) if p.is_file()
+    }
+
+
+@pytest.fixture(scope="module")
+def cold(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[str], object]:
+    root = tmp_path_factory.mktemp("cold")
+    (root / "raw").mkdir()
+    (root / "raw" / "x.csv").write_text("a\n1\n2\n3\n")
+    (root / "raw" / "y.csv").write_text("a\n1\n")
+    (root / "raw" / "DEMO").write_text("synthetic\n")
+    lines: list[str] = []
+    result = run(_config(root, lines))
+    return root, lines, result
+
+
+@pytest.fixture
+def workspace(cold: tuple[Path, list[str], object], tmp_path: Path) -> Path:
+    """A private copy of the cold run (paths in the cache are relative, so it stays valid)."""
+    root = tmp_path / "ws"
+    shutil.copytree(cold[0], root)
+    return root
+
+
+def test_cold_run_publishes_index_reports_metrics_and_manifest(cold) -> None:
+    root, lines, result = cold
+    report_dir = root / "reports" / str(YEAR)
+    assert sorted(result.executed) == ["clean", "report_x", "report_y"]
+    names = sorted(p.name for p in report_dir.iterdir())
+    assert names == sorted([
+        "index.html", "manifest.json", "metrics.csv", "report_x.html", "report_x.pdf",
+        "report_y.html", "report_y.pdf",
+    ])
+    assert any("skip later" in line for line in lines)
+    assert any(line.startswith("[3/3]") for line in lines)
+    index = (report_dir / "index.html").read_text()
+    # Reports in index order (report_y has the lower order), each with HTML and PDF links.
+    assert index.index("report_y.html") < index.index("report_x.html")
+    for target in ("report_x.pdf", "report_y.pdf", "metrics.csv", "manifest.json"):
+        assert f'href="{target}"' in index
+    assert "SYNTHETIC DEMO DATA" in index and str(YEAR) in index
+
+
+def test_metrics_and_manifest_match_the_inputs(cold) -> None:
+    root, _, _ = cold
+    report_dir = root / "reports" / str(YEAR)
+    with open(report_dir / "metrics.csv", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    expected = {
+        f"{name}.rows": str(len((root / "raw" / f"{name}.csv").read_text().split()) - 1)
+        for name in ("x", "y")
+    }
+    assert {row["metric"]: row["value"] for row in rows} == expected
+    assert [row["metric"] for row in rows] == sorted(expected)
+    manifest = json.loads((report_dir / "manifest.json").read_text())
+    for name in ("x.csv", "y.csv", "DEMO"):
+        digest = hashlib.sha256((root / "raw" / name).read_bytes()).hexdigest()
+        assert manifest["inputs"][f"raw/{name}"] == digest
+    assert manifest["year"] == YEAR and manifest["parameters"]["raw_dir"] == "raw"
+    assert set(manifest["packages"]) >= {"pandas", "papermill", "weasyprint"}
+    assert manifest["stages"]["report_x"]["status"] == "done"
+    assert manifest["skipped_stages"] == ["later"]
+
+
+def test_second_run_executes_nothing(workspace: Path) -> None:
+    lines: list[str] = []
+    result = run(_config(workspace, lines))
+    assert result.up_to_date and result.executed == []
+    assert lines[-1] == f"Nothing changed: reports/{YEAR}/ is up to date"
+
+
+def test_changed_input_reruns_exactly_its_dependants(workspace: Path) -> None:
+    (workspace / "raw" / "y.csv").write_text("a\n1\n2\n3\n4\n5\n")
+    lines: list[str] = []
+    result = run(_config(workspace, lines))
+    assert sorted(result.executed) == ["clean", "report_y"]
+    assert result.stages["report_x"].status == "cached"
+    assert "raw/y.csv" in result.stages["clean"].reason
+    metrics = (workspace / "reports" / str(YEAR) / "metrics.csv").read_text()
+    assert "y.rows,,5,5,,False" in metrics
+
+
+def test_failed_stage_leaves_previous_reports_intact(workspace: Path) -> None:
+    report_dir = workspace / "reports" / str(YEAR)
+    before = _digests(report_dir)
+    (workspace / "raw" / "x.csv").write_text("a\nboom\n")
+    with pytest.raises(PipelineError) as caught:
+        run(_config(workspace, []))
+    message = str(caught.value)
+    for expected in ("report_x", "report.ipynb", "cell", "ValueError: bad value in x",
+                     "left untouched", '"dataset": "x"'):
+        assert expected in message
+    assert "Traceback" not in message
+    assert _digests(report_dir) == before
+    assert sorted(p.name for p in (workspace / "reports").iterdir()) == [str(YEAR)]
+    assert (workspace / "work" / str(YEAR) / "notebooks" / "report_x.ipynb").is_file()
+    triage = (workspace / "work" / str(YEAR) / "failed" / "report_x.html").read_text()
+    assert "bad value in x" in triage
+
+
+def test_unknown_parameter_is_an_error() -> None:
+    params = {"year": 2023, "raw_dir": "raw", "institution": "icr", "processed_dir": "p",
+              "work_dir": "w", "colour": "red"}
+    with pytest.raises(PipelineError, match=r"clean.ipynb: unknown parameter\(s\) \['colour'\]"):
+        check_parameters(NOTEBOOKS / "clean.ipynb", params)
+
+
+def test_notebook_without_parameters_cell_is_an_error(tmp_path: Path) -> None:
+    nb = json.loads((NOTEBOOKS / "clean.ipynb").read_text())
+    for cell in nb["cells"]:
+        cell["metadata"].pop("tags", None)
+    path = tmp_path / "untagged.ipynb"
+    path.write_text(json.dumps(nb))
+    with pytest.raises(PipelineError, match="no cell tagged 'parameters'"):
+        check_parameters(path, {"year": 2023})
+
+
+def test_code_dependencies_follow_imports_recursively(tmp_path: Path) -> None:
+    pkg = tmp_path / "pkg"
+    (pkg / "sub").mkdir(parents=True)
+    (pkg / "__init__.py").write_text("")
+    (pkg / "a.py").write_text("from . import b\n")
+    (pkg / "b.py").write_text("def f():\n    from pkg.sub.c import g\n")
+    (pkg / "sub" / "__init__.py").write_text("")
+    (pkg / "sub" / "c.py").write_text("import json\n")
+    (pkg / "unused.py").write_text("")
+    found = code_dependencies(["%matplotlib inline\nfrom pkg import a\nx = 1"], pkg)
+    assert [p.relative_to(pkg).as_posix() for p in found] == [
+        "__init__.py", "a.py", "b.py", "sub/__init__.py", "sub/c.py",
+    ]
+
+
+def test_code_dependencies_of_real_notebooks_are_pipeline_files() -> None:
+    found = code_dependencies(["from pipeline import paths"])
+    assert paths.PACKAGE_DIR / "paths.py" in found
+    assert all(p.is_relative_to(paths.PACKAGE_DIR) for p in found)
+
+
+def test_change_reason_names_what_changed() -> None:
+    old = {"notebook": "n", "parameters": "p", "code": {"a.py": "1"}, "inputs": {"x": "1"}}
+    new = {**old, "inputs": {"x": "2", "y": "3"}}
+    assert change_reason(old, new) == "inputs changed: x, y"
+    assert change_reason(None, new) == "not run before"
+
+
+def test_collect_metrics_sorts_and_checks_columns(tmp_path: Path) -> None:
+    header = ",".join(METRICS_COLUMNS)
+    (tmp_path / "a.csv").write_text(f"{header}\nb.m,,1,1,,False\na.m,g=2,0.5,1,2,False\n")
+    (tmp_path / "b.csv").write_text(f"{header}\na.m,g=1,0.25,1,4,False\n")
+    target = tmp_path / "metrics.csv"
+    assert collect_metrics([tmp_path / "a.csv", tmp_path / "b.csv"], target) == 3
+    lines = target.read_text().splitlines()
+    assert lines[0] == header
+    assert [line.split(",")[:2] for line in lines[1:]] == [["a.m", "g=1"], ["a.m", "g=2"],
+                                                          ["b.m", ""]]
+    (tmp_path / "bad.csv").write_text("metric,value\nx,1\n")
+    with pytest.raises(PipelineError, match="bad.csv"):
+        collect_metrics([tmp_path / "bad.csv"], target)
+
+
+def test_swap_replaces_folder_and_recovers_an_interrupted_swap(tmp_path: Path) -> None:
+    final, new = tmp_path / "2023", tmp_path / ".2023.tmp-1"
+    final.mkdir()
+    (final / "old.txt").write_text("old")
+    new.mkdir()
+    (new / "new.txt").write_text("new")
+    swap_into_place(new, final)
+    assert [p.name for p in final.iterdir()] == ["new.txt"] and not new.exists()
+    # A run that died after moving the old folder aside: the next run puts it back.
+    final.rename(tmp_path / ".2023.previous")
+    recover_interrupted_swap(final)
+    assert (final / "new.txt").read_text() == "new"
+
+
+# ------------------------------------------------------------------ end to end (real notebooks)
+
+REAL_NOTEBOOKS = [paths.NOTEBOOKS_DIR / s.notebook for s in PIPELINE_STAGES]
+
+
+def _answer_key(raw: Path, year: int) -> dict[tuple[str, str], float]:
+    with open(raw / "answer_key" / "metrics.csv", newline="") as handle:
+        return {
+            (row["metric"], row["group"] or ""): float(row["value"])
+            for row in csv.DictReader(handle)
+            if row["year"] == str(year) and row["value"] not in ("", None)
+            and _is_number(row["value"])
+        }
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+@pytest.mark.skipif(
+    not all(p.exists() for p in REAL_NOTEBOOKS),
+    reason="end-to-end test waits for every stage notebook in notebooks/",
+)
+def test_end_to_end_on_demo_data_matches_the_answer_key(tmp_path: Path) -> None:
+    import pypdf
+
+    from pipeline.demo import generate
+
+    raw = generate(tmp_path / "raw", institution="icr", seed=2023, scale=0.5)
+    result = run(RunConfig(
+        raw_dir=raw, processed_root=tmp_path / "processed", reports_root=tmp_path / "reports",
+        work_root=tmp_path / "work", echo=lambda line: None,
+    ))
+    report_dir = result.report_dir
+    html_files = sorted(report_dir.glob("*.html"))
+    assert len(html_files) == 1 + sum(s.report for s in PIPELINE_STAGES)
+    for html in html_files:
+        text = html.read_text()
+        assert "jp-CodeMirrorEditor" not in text and "<script src" not in text
+        assert "ctx = setup(" not in text
+    for pdf in report_dir.glob("*.pdf"):
+        assert len(pypdf.PdfReader(pdf).pages) >= 1
+    key = _answer_key(raw, result.year)
+    with open(report_dir / "metrics.csv", newline="") as handle:
+        ours = [row for row in csv.DictReader(handle)
+                if row["suppressed"] == "False" and _is_number(row["value"])
+                and not row["group"].startswith("year=")]
+    pairs = [((row["metric"], row["group"]), float(row["value"])) for row in ours]
+    compared = [(name, value, key[name]) for name, value in pairs if name in key]
+    assert len(compared) >= 20, "too few published figures match answer-key rows"
+    assert [c for c in compared if abs(c[1] - c[2]) > 1e-6] == []
