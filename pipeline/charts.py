@@ -152,9 +152,9 @@ def rate_intervals(
     *,
     title: str,
     alt: str,
-    rate: str = "rate",
-    low: str = "ci_low",
-    high: str = "ci_high",
+    rate: str = "Rate",
+    low: str = "95% CI from",
+    high: str = "to",
     target: float | None = None,
     n: int | str | None = None,
 ) -> Chart:
@@ -228,3 +228,30 @@ def heatmap(
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
     return _finish(fig, table, alt, n)
+
+
+# Status colours of the scorecard: complete .. no data, colour-blind safe (Okabe-Ito).
+STATUS_COLOURS = ("#009E73", "#56B4E9", "#E69F00", "#CC79A7", "#BBBBBB")
+
+
+def stacked_status(table: PublishedTable, *, title: str, alt: str) -> Chart:
+    """Horizontal stacked bars: rows are pillars, columns the statuses in order."""
+    data = _check(table).fillna(0.0)
+    fig, ax = plt.subplots(figsize=(FIGSIZE[0], max(2.2, 0.5 * len(data) + 1.4)))
+    left = np.zeros(len(data))
+    y = np.arange(len(data))
+    for colour, column in zip(STATUS_COLOURS * 2, data.columns, strict=False):
+        values = data[column].to_numpy(dtype=float)
+        ax.barh(y, values, left=left, color=colour, label=str(column), edgecolor="white")
+        for yi, (start, width) in enumerate(zip(left, values, strict=True)):
+            if width:
+                ax.text(start + width / 2, yi, f"{width:.0f}", ha="center", va="center",
+                        fontsize=8)
+        left = left + values
+    ax.set_yticks(y, [str(i) for i in data.index])
+    ax.invert_yaxis()
+    ax.set_xlabel("Actions")
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.18), ncol=len(data.columns),
+              fontsize=8)
+    ax.set_title(title)
+    return _finish(fig, table, alt, None)

@@ -503,6 +503,10 @@ def publish_table(
     caption: str = "",
     source: str = "",
     percent_decimals: int = 0,
+    withheld: pd.DataFrame | None = None,
+    interval_columns: Mapping[str, str] | None = None,
+    checked_shares: Sequence[str] = (),
+    checked_counts: Sequence[str] = (),
 ) -> PublishedTable:
     """Protect a wide table and prepare it for display and charts.
 
@@ -514,16 +518,36 @@ def publish_table(
     Threshold preset: small counts and shares withheld cell by cell, then secondary
     suppression along every row and column that has a total (share columns count through
     their numerators), and a share is withheld when a count in its row is. HESA preset:
-    counts rounded, shares withheld on denominators under 22.5.
+    counts rounded, shares withheld on denominators under 22.5. `withheld` (a boolean frame
+    over some of the same rows and columns) marks cells already withheld upstream, e.g. by
+    `protect_metrics`: they are shown as withheld and protected like any other.
+    `interval_columns` maps a confidence-bound column (fractions) to its share column: shown
+    as a percentage, withheld with its share (a bound could be turned back into counts).
+    `checked_shares` / `checked_counts` are columns whose figures already went through
+    `protect_metrics` (e.g. a grid built from published metrics rows): they are shown as
+    they are, withheld only where `withheld` says, so the table matches `metrics.csv`; the
+    same columns serve for tables that count things other than people (actions of a plan).
     """
     shares = dict(share_columns or {})
-    counts = _count_columns(df, count_columns, shares, total_column, total_row)
-    numbers = _numbers(df, [*counts, *shares])
+    intervals = dict(interval_columns or {})
+    checked = [*checked_shares, *checked_counts]
+    counts = _count_columns(
+        df, count_columns, shares, total_column, total_row, {**intervals, **dict.fromkeys(checked)}
+    )
+    numbers = _numbers(df, [*counts, *shares, *intervals, *checked])
+    already = _withheld_cells(withheld, numbers)
     if rules.is_hesa:
         hidden, numeric = _hesa_table(numbers, counts, shares, rules)
+        hidden |= already
     else:
-        hidden = _threshold_table(numbers, counts, shares, rules, total_row, total_column)
+        hidden = _threshold_table(
+            numbers, counts, shares, rules, total_row, total_column, already
+        )
         numeric = numbers.copy()
+    hidden |= {(row, bound) for bound, share in intervals.items() for row, column in hidden
+               if column == share}
+    if rules.is_hesa:
+        numeric[list(intervals)] = numeric[list(intervals)].round(HESA_SHARE_DECIMALS)
     mask = pd.DataFrame(False, index=numbers.index, columns=numbers.columns)
     for row, column in hidden:
         mask.loc[row, column] = True
@@ -531,7 +555,9 @@ def publish_table(
     numeric = numeric[[c for c in df.columns if c in numeric.columns]]
     mask = mask[numeric.columns]
     return PublishedTable(
-        display=_display(df, numeric, mask, shares, percent_decimals),
+        display=_display(
+            df, numeric, mask, [*shares, *intervals, *checked_shares], percent_decimals
+        ),
         numeric=numeric,
         suppressed_mask=mask,
         caption=caption,
@@ -550,6 +576,7 @@ def _count_columns(
     shares: Mapping[str, str],
     total_column: str | None,
     total_row: Hashable | None,
+    intervals: Mapping[str, str],
 ) -> list[str]:
     if isinstance(df.columns, pd.MultiIndex) or isinstance(df.index, pd.MultiIndex):
         raise DisclosureError("publish_table: flatten MultiIndex rows/columns first")
@@ -557,9 +584,10 @@ def _count_columns(
         raise DisclosureError("publish_table: row labels and column names must be unique")
     numeric = [c for c in df.columns if pd.api.types.is_numeric_dtype(df[c])]
     counts = (
-        [c for c in numeric if c not in shares] if count_columns is None else list(count_columns)
+        [c for c in numeric if c not in shares and c not in intervals]
+        if count_columns is None else list(count_columns)
     )
-    declared = set(counts) | set(shares)
+    declared = set(counts) | set(shares) | set(intervals)
     unknown = sorted(map(str, (declared | set(shares.values())) - set(df.columns)))
     if unknown:
         raise DisclosureError(
@@ -577,11 +605,32 @@ def _count_columns(
             f"publish_table: share denominator column(s) {missing_denominators} must be "
             "count columns of the table"
         )
+    orphans = sorted({s for s in intervals.values() if s is not None and s not in shares})
+    if orphans:
+        raise DisclosureError(
+            f"publish_table: interval column(s) refer to {orphans}, which are not share columns"
+        )
     if total_column is not None and total_column not in counts:
         raise DisclosureError(f"publish_table: total_column {total_column!r} is not a count column")
     if total_row is not None and total_row not in df.index:
         raise DisclosureError(f"publish_table: total_row {total_row!r} is not a row label")
     return counts
+
+
+def _withheld_cells(
+    withheld: pd.DataFrame | None, numbers: pd.DataFrame
+) -> set[tuple[Hashable, str]]:
+    if withheld is None:
+        return set()
+    unknown_rows = [r for r in withheld.index if r not in numbers.index]
+    unknown_columns = [c for c in withheld.columns if c not in numbers.columns]
+    if unknown_rows or unknown_columns:
+        raise DisclosureError(
+            f"publish_table: withheld has rows {unknown_rows} / columns {unknown_columns} "
+            "that are not numeric cells of the table"
+        )
+    flags = withheld.fillna(False).astype(bool)
+    return {(r, c) for c in flags.columns for r in flags.index[flags[c].to_numpy()]}
 
 
 def _numbers(df: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
@@ -607,9 +656,10 @@ def _threshold_table(
     rules: DisclosureRules,
     total_row: Hashable | None,
     total_column: str | None,
+    already: set[tuple[Hashable, str]],
 ) -> set[tuple[Hashable, str]]:
     values: dict[tuple[Hashable, str], float] = {}
-    hidden: set[tuple[Hashable, str]] = set()
+    hidden = set(already)
     for row in numbers.index:
         for column in counts:
             values[(row, column)] = count = numbers.at[row, column]
@@ -677,7 +727,7 @@ def _display(
     df: pd.DataFrame,
     numeric: pd.DataFrame,
     mask: pd.DataFrame,
-    shares: Mapping[str, str],
+    percent_columns: Sequence[str],
     percent_decimals: int,
 ) -> pd.DataFrame:
     shown = pd.DataFrame(index=df.index)
@@ -692,7 +742,7 @@ def _display(
                 texts.append(SUPPRESSED_MARK)
             elif pd.isna(value):
                 texts.append("")
-            elif column in shares:
+            elif column in percent_columns:
                 texts.append(f"{value * 100:.{percent_decimals}f}%")
             else:
                 texts.append(f"{value:,.0f}" if float(value).is_integer() else f"{value:,.1f}")

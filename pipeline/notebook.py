@@ -9,7 +9,7 @@ through `pipeline.disclosure`, so the easy way to show a number is the safe way.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -17,7 +17,7 @@ import pandas as pd
 from IPython.display import Markdown, display
 
 from pipeline import charts, paths
-from pipeline.analysis.workforce import TOTAL, metric_table, rate_table
+from pipeline.analysis.workforce import TOTAL, metric_table, rate_table, split_year, with_wilson
 from pipeline.config import Institution, is_demo_source, load_institution
 from pipeline.disclosure import DisclosureRules, PublishedTable, protect_metrics, publish_table
 from pipeline.metrics import metrics_frame
@@ -107,6 +107,7 @@ class ReportContext:
         """A protected metric as categories x years (from `publish_metrics`' result), so the
         table shows exactly what `metrics.csv` holds, withheld cells included."""
         values = metric_table(metrics, metric, self.year, by, total=total)
+        values = values.apply(pd.to_numeric, errors="coerce").astype(float)
         flags = metrics.assign(value=metrics["suppressed"].astype(float))
         withheld = metric_table(flags, metric, self.year, by, total=total).fillna(0).astype(bool)
         values.index.name = None
@@ -130,8 +131,120 @@ class ReportContext:
             percent_decimals=1,
         )
 
+    def share_list(
+        self, metrics: pd.DataFrame, metric: str, by: str, *,
+        where: Mapping[str, str] | None = None, labels: Mapping[str, str] | None = None,
+        caption: str = "", numerator: str = "Yes", denominator: str = "Answers",
+        only: Sequence[str] | None = None,
+    ) -> PublishedTable:
+        """Reporting-year shares of `metric` for each value of `by` (with `where` conditions),
+        with 95% Wilson intervals: e.g. the agree share of every item (`only` some)."""
+        rows = long_metrics(metrics, metric, self.year, where)
+        rows = rows[rows["by"].eq(by)].set_index("value_of_by")
+        if only is not None:
+            rows = rows.loc[[v for v in only if v in rows.index]]
+        rates = with_wilson(rows[["numerator", "denominator"]])
+        table = pd.DataFrame({
+            numerator: rates["numerator"], denominator: rates["denominator"],
+            "Rate": rates["rate"], "95% CI from": rates["ci_low"], "to": rates["ci_high"],
+        })
+        table.index = [(labels or {}).get(v, v) for v in table.index]
+        return self.publish(
+            table, count_columns=[numerator, denominator], share_columns={"Rate": denominator},
+            interval_columns={"95% CI from": "Rate", "to": "Rate"},
+            withheld=_withheld(table, rows["suppressed"].to_numpy()), caption=caption,
+            percent_decimals=1,
+        )
+
+    def grid(
+        self, metrics: pd.DataFrame, metric: str, rows: str, columns: str, *,
+        where: Mapping[str, str] | None = None, row_labels: Mapping[str, str] | None = None,
+        kind: str = "share", caption: str = "",
+    ) -> PublishedTable:
+        """A protected metric as a grid: values of condition `rows` x values of `columns`
+        (e.g. item x answer); `columns="year"` spreads the years in the data. `kind` says
+        whether the values are shares or counts. Figures come protected from
+        `publish_metrics`, so the grid shows exactly what `metrics.csv` holds."""
+        long = long_metrics(metrics, metric, self.year, where, pair=(rows, columns))
+        grid = long.pivot_table(index="row", columns="column", values="value",
+                                aggfunc="first", sort=False, dropna=False)
+        hidden = long.pivot_table(index="row", columns="column", values="suppressed",
+                                  aggfunc="first", sort=False).reindex_like(grid)
+        if columns == "year":
+            grid = grid[sorted(grid.columns)]
+            hidden = hidden[grid.columns]
+        grid.index = [(row_labels or {}).get(v, v) for v in grid.index]
+        hidden.index = grid.index
+        grid.columns.name = None
+        hidden = hidden.fillna(False).astype(bool)
+        option = "checked_shares" if kind == "share" else "checked_counts"
+        return self.publish(grid, **{option: list(grid.columns)}, withheld=hidden,
+                            caption=caption)
+
+    def analysis_metrics(self) -> pd.DataFrame:
+        """Unprotected metrics of every analysis stage run so far, with a `year` column: the
+        scorecard judges on true figures (it shows only statuses and protected evidence)."""
+        files = sorted((self.work_dir / "metrics_internal").glob("*.parquet"))
+        frames = [pd.read_parquet(f) for f in files if f.stem != self.stage]
+        if not frames:
+            return pd.DataFrame(columns=["year", *METRICS_COLUMNS])
+        frame = pd.concat(frames, ignore_index=True)
+        years = [split_year(g, self.year)[0] for g in frame["group"]]
+        return frame.assign(year=years)
+
+    def publish_plan_counts(self, frame: pd.DataFrame, caption: str = "") -> PublishedTable:
+        """A table counting actions of the plan, not people: no small-number rule applies."""
+        return publish_table(frame, rules=self.rules, checked_counts=list(frame.columns),
+                             caption=caption)
+
+    def publish_plan_text(self, frame: pd.DataFrame, caption: str = "") -> PublishedTable:
+        """A table of action-plan text (actions, owners, evidence sentences that were
+        already written under the small-number rule by the scorecard)."""
+        return publish_table(frame.astype(str), rules=self.rules, count_columns=[],
+                             caption=caption)
+
     def read_cleaning_log(self) -> Mapping[str, object]:
         return json.loads((self.processed_dir / "cleaning_log.json").read_text(encoding="utf-8"))
+
+
+def long_metrics(
+    metrics: pd.DataFrame, metric: str, year: int, where: Mapping[str, str] | None = None,
+    pair: tuple[str, str] | None = None,
+) -> pd.DataFrame:
+    """Rows of one metric in `year` whose group is `where` plus one more condition (`by`,
+    `value_of_by`) or, with `pair`, plus two named conditions (`row`, `column`)."""
+    want = dict(where or {})
+    over_years = pair is not None and "year" in pair
+    records = []
+    for row in metrics[metrics["metric"] == metric].itertuples(index=False):
+        row_year, rest = split_year(row.group, year)
+        if (row_year != year and not over_years) or not rest:
+            continue
+        conditions = dict(part.split("=", 1) for part in rest.split(";"))
+        if over_years:
+            conditions["year"] = row_year
+        if any(conditions.get(k) != v for k, v in want.items()):
+            continue
+        extra = {k: v for k, v in conditions.items() if k not in want}
+        record = {"numerator": row.numerator, "denominator": row.denominator,
+                  "value": row.value, "suppressed": bool(row.suppressed)}
+        if pair is None and len(extra) == 1:
+            (by, value), = extra.items()
+            records.append({**record, "by": by, "value_of_by": value})
+        elif pair is not None and set(extra) == set(pair):
+            records.append({**record, "row": extra[pair[0]], "column": extra[pair[1]]})
+    columns = ["by", "value_of_by"] if pair is None else ["row", "column"]
+    frame = pd.DataFrame(records, columns=[*columns, "numerator", "denominator", "value",
+                                           "suppressed"])
+    for column in ("numerator", "denominator", "value"):
+        frame[column] = pd.to_numeric(frame[column], errors="coerce").astype(float)
+    return frame
+
+
+def _withheld(table: pd.DataFrame, row_flags: object) -> pd.DataFrame:
+    """A mask withholding whole rows of `table` (rows suppressed in metrics.csv)."""
+    flags = pd.Series(list(row_flags), index=table.index, dtype=bool)
+    return pd.DataFrame({c: flags for c in table.columns}, index=table.index)
 
 
 def setup(

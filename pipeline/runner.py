@@ -379,12 +379,24 @@ def resolve_year(raw_dir: Path, work_root: Path) -> int:
     memo_file = work_root / "years.json"
     memo = load_json(memo_file)
     if digest not in memo:
-        from pipeline.notebook import latest_census_year
-
-        memo[digest] = latest_census_year(raw_dir)
+        memo[digest] = latest_census_year(raw_dir, hr_file)
         memo_file.parent.mkdir(parents=True, exist_ok=True)
         memo_file.write_text(json.dumps(memo, indent=1), encoding="utf-8")
     return int(memo[digest])
+
+
+def latest_census_year(raw_dir: Path, hr_file: Path) -> int:
+    """The latest calendar year with an hr_staff census (read with the pipeline's reader)."""
+    from pipeline.dates import parse_dates
+    from pipeline.io import read_raw
+
+    frame = read_raw(raw_dir, "hr_staff")
+    if "census_date" not in frame.columns:
+        raise PipelineError(f"{hr_file}: no census_date column; columns: {list(frame.columns)}")
+    years = parse_dates(frame["census_date"], file=hr_file.name, column="census_date").dt.year
+    if years.dropna().empty:
+        raise PipelineError(f"{hr_file}: no readable census_date, so no reporting year")
+    return int(years.max())
 
 
 def load_json(path: Path) -> dict[str, Any]:
@@ -737,6 +749,8 @@ def _run_stages(plan: _Plan, config: RunConfig, base_facts: dict[str, Any]) -> d
         while True:
             if not failed:
                 for stage in plan.present:
+                    if len(running) >= max(1, config.jobs):
+                        break  # start a stage only when a worker is free: honest "running"
                     if stage.name in results or not _deps_met(stage, results, present_names):
                         continue
                     job = _start(stage, plan, config, base_facts, results, progress)

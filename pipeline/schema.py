@@ -22,7 +22,9 @@ DATASETS: tuple[str, ...] = (
 
 MOTIVATION_ITEMS = tuple(f"m{i:02d}" for i in range(1, 13))
 STAFF_SURVEY_ITEMS = tuple(f"s{i:02d}" for i in range(1, 21))
-AWARENESS_ITEMS = ("aw_careers_advice", "aw_promotion_criteria", "aw_mentoring", "aw_future_leaders")
+AWARENESS_ITEMS = (
+    "aw_careers_advice", "aw_promotion_criteria", "aw_mentoring", "aw_future_leaders",
+)
 
 # Canonical raw columns per dataset, in contract order.
 RAW_COLUMNS: dict[str, tuple[str, ...]] = {
@@ -88,7 +90,9 @@ SO_GRADES = ("SO1", "SO2", "SO3", "SO4", "SO5")
 OTHER_GRADES = (*(f"Band {i}" for i in range(1, 10)), "Faculty")
 CONTRACT_TYPES = ("Open-ended", "Fixed-term")
 GENDERS = ("Female", "Male", "Non-binary", "Prefer not to say")
-LEAVING_REASONS = ("End of contract", "Resignation", "Retirement", "Redundancy", "Dismissal", "Other")
+LEAVING_REASONS = (
+    "End of contract", "Resignation", "Retirement", "Redundancy", "Dismissal", "Other",
+)
 LIKERT = {
     "Strongly disagree": 1, "Disagree": 2, "Neither agree nor disagree": 3, "Agree": 4,
     "Strongly agree": 5,

@@ -273,3 +273,13 @@ def test_every_shipped_mapping_table_loads_and_targets_canonical_values():
     grades = {*load_institution("icr").grades, *load_institution("imperial").grades}
     assert set(load_mapping("grades").values()) <= grades
     assert len(load_destination_rules()) > 50 and len(load_theme_keywords()) >= 5
+
+
+def test_rows_without_staff_id_are_never_merged(ctx):
+    rows = [staff_row(""), staff_row(""), staff_row("00123")]
+    out, record = clean_hr_staff(raw_frame("hr_staff", rows), ctx)
+    # The two blank-ID rows are exact duplicates (dropped as such), not "the same person".
+    assert record.exact_duplicates_removed == 1 and record.same_person_resolved == 0
+    rows = [staff_row("", fte="1"), staff_row("", fte="0.5"), staff_row("00123")]
+    out, record = clean_hr_staff(raw_frame("hr_staff", rows), ctx)
+    assert len(out) == 3 and out["person_id"].isna().sum() == 2

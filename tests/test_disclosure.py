@@ -380,6 +380,33 @@ def test_table_without_totals_only_applies_primary_suppression():
     assert published.suppressed_mask.to_numpy().tolist() == [[True, False], [False, False]]
 
 
+def test_cells_withheld_upstream_stay_withheld_and_are_protected():
+    # protect_metrics already blanked SO1 in 2023: the table must not give it back.
+    table = pd.DataFrame({"2022": [6, 9, 15], "2023": [np.nan, 12, 20]},
+                         index=["SO1", "SO2", "Total"])
+    upstream = pd.DataFrame({"2023": [True, False, False]}, index=table.index)
+    published = publish_table(table, rules=RULES, total_row="Total", withheld=upstream)
+    assert published.suppressed_mask["2023"].tolist() == [True, True, False]
+    assert not published.suppressed_mask["2022"].any()
+    with pytest.raises(DisclosureError, match="withheld"):
+        publish_table(table, rules=RULES, withheld=upstream.rename(index={"SO1": "SO9"}))
+
+
+def test_confidence_bounds_are_withheld_with_their_share():
+    table = pd.DataFrame({"Yes": [3, 30], "Answers": [40, 60]}, index=["2022", "2023"])
+    table["Rate"] = table["Yes"] / table["Answers"]
+    table["CI from"], table["to"] = table["Rate"] - 0.05, table["Rate"] + 0.05
+    published = publish_table(
+        table, rules=RULES, share_columns={"Rate": "Answers"},
+        interval_columns={"CI from": "Rate", "to": "Rate"}, percent_decimals=1,
+    )
+    assert published.display.loc["2022"].tolist() == ["[c]", "40", "[c]", "[c]", "[c]"]
+    assert published.display.loc["2023"].tolist() == ["30", "60", "50.0%", "45.0%", "55.0%"]
+    with pytest.raises(DisclosureError, match="not share columns"):
+        publish_table(table, rules=RULES, share_columns={"Rate": "Answers"},
+                      interval_columns={"CI from": "Yes", "to": "Rate"})
+
+
 def test_hesa_table_rounds_counts_and_suppresses_shares_on_small_denominators():
     table = pd.DataFrame({"People": [22, 23, 8], "Agree": [11, 7, 4]}, index=["a", "b", "c"])
     table["% agree"] = table["Agree"] / table["People"]

@@ -88,13 +88,13 @@ class ValidationReport:
     def summary(self) -> pd.DataFrame:
         """Per dataset: rows validated, expectations, and how many failed at each level."""
         res = self.results
-        grouped = res.groupby("dataset", sort=False)
-        summary = pd.DataFrame({
-            "expectations": grouped.size(),
-            "passed": grouped["success"].sum(),
-            "critical_failed": grouped.apply(lambda g: _count_failed(g, CRITICAL)),
-            "warnings_failed": grouped.apply(lambda g: _count_failed(g, WARNING)),
+        failed = ~res["success"]
+        flags = pd.DataFrame({
+            "dataset": res["dataset"], "expectations": 1, "passed": res["success"].astype(int),
+            "critical_failed": (failed & (res["level"] == CRITICAL)).astype(int),
+            "warnings_failed": (failed & (res["level"] == WARNING)).astype(int),
         })
+        summary = flags.groupby("dataset", sort=False).sum()
         summary.insert(0, "rows", summary.index.map(self.rows).astype("Int64"))
         return summary.reset_index()
 
@@ -131,10 +131,6 @@ class ValidationReport:
             institution=payload["institution"], rows=payload["rows"],
             seconds=payload["seconds"], gx_version=payload["gx_version"],
         )
-
-
-def _count_failed(group: pd.DataFrame, level: str) -> int:
-    return int(((group["level"] == level) & ~group["success"]).sum())
 
 
 def _failure_line(row: dict[str, Any]) -> str:
@@ -323,6 +319,8 @@ def _gx_row(check: Check, result: Any, frame: pd.DataFrame) -> dict[str, Any]:
     elif not row["success"] and info.get("partial_unexpected_index_list"):
         indices = info["partial_unexpected_index_list"]
         row["sample"], row["sample_rows"] = _sample(check, frame, indices)
+    elif not row["success"] and check.expectation == "ExpectColumnDistinctValuesToContainSet":
+        row["sample"] = f"no rows with {check.column_label} in {check.kwargs['value_set']}"
     elif not row["success"] and info.get("observed_value") is not None:
         row["sample"] = f"observed: {_fmt(info['observed_value'])}"
     if not pd.isna(row["unexpected_count"]) and row["element_count"]:
