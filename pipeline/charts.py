@@ -105,7 +105,8 @@ def bar(
     data = _check(table)
     data = data.loc[[i for i in data.index if i not in exclude_rows]]
     data = data[list(columns)] if columns else data
-    fig, ax = plt.subplots(figsize=FIGSIZE)
+    height = max(FIGSIZE[1], 0.22 * data.size + 1.2) if horizontal else FIGSIZE[1]
+    fig, ax = plt.subplots(figsize=(FIGSIZE[0], height))
     data.plot(kind="barh" if horizontal else "bar", ax=ax, width=0.8, legend=data.shape[1] > 1,
               color=PALETTE[: data.shape[1]])
     ax.set_title(title)

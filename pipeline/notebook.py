@@ -192,16 +192,11 @@ class ReportContext:
         years = [split_year(g, self.year)[0] for g in frame["group"]]
         return frame.assign(year=years)
 
-    def publish_plan_counts(self, frame: pd.DataFrame, caption: str = "") -> PublishedTable:
-        """A table counting actions of the plan, not people: no small-number rule applies."""
-        return publish_table(frame, rules=self.rules, checked_counts=list(frame.columns),
-                             caption=caption)
-
-    def publish_plan_text(self, frame: pd.DataFrame, caption: str = "") -> PublishedTable:
-        """A table of action-plan text (actions, owners, evidence sentences that were
-        already written under the small-number rule by the scorecard)."""
-        return publish_table(frame.astype(str), rules=self.rules, count_columns=[],
-                             caption=caption)
+    def publish_non_personal(self, frame: pd.DataFrame, caption: str = "") -> PublishedTable:
+        """A table whose numbers count things that are not people (actions of the plan;
+        rows of a file that failed a check): no small-number rule applies to them."""
+        numeric = [c for c in frame.columns if pd.api.types.is_numeric_dtype(frame[c])]
+        return publish_table(frame, rules=self.rules, checked_counts=numeric, caption=caption)
 
     def read_cleaning_log(self) -> Mapping[str, object]:
         return json.loads((self.processed_dir / "cleaning_log.json").read_text(encoding="utf-8"))
@@ -280,6 +275,29 @@ def value_text(metrics: pd.DataFrame, metric: str, group: str = "", *, percent: 
         return SUPPRESSED_TEXT if not rows.empty and bool(rows["suppressed"].iloc[0]) else "n/a"
     value = float(rows["value"].iloc[0])
     return f"{value:.{decimals}%}" if percent else f"{value:,.{decimals}f}"
+
+
+def describe_change(values: pd.Series, *, percent: bool = False) -> str:
+    """How the last value of a year-indexed series compares with the one before, in words
+    ("up 12 (2.4%) on 2022"); empty when either value is withheld or missing."""
+    if values.empty:
+        return ""
+    last = values.index[-1]
+    values = values.dropna()
+    if len(values) < 2 or values.index[-1] != last:
+        return ""
+    (before_year, before), (_, now) = list(values.iloc[-2:].items())
+    change = now - before
+    if percent:
+        points = round(change * 100, 1)
+        if points == 0:
+            return f"unchanged on {before_year}"
+        direction = "up" if points > 0 else "down"
+        return f"{direction} {abs(points):.1f} percentage points on {before_year}"
+    if round(change) == 0:
+        return f"unchanged on {before_year}"
+    relative = f" ({abs(change) / before:.1%})" if before else ""
+    return f"{'up' if change > 0 else 'down'} {abs(change):,.0f}{relative} on {before_year}"
 
 
 def say(text: str) -> None:

@@ -148,7 +148,20 @@ def destinations_metrics(
             rows += _year_rows(part[part["former_grade"] == grade], all_sectors,
                                {"former_grade": grade}, left_year, year)
     rows += _flow_rows(destinations, institution, year)
+    rows += _to_date_rows(destinations, all_sectors, year)
     return metrics_frame(rows)
+
+
+def _to_date_rows(destinations: pd.DataFrame, all_sectors: Sequence[str], year: int) -> list[Row]:
+    """`destinations.sector_share_to_date`: all answers with left_year <= year pooled, so
+    that sectors too small to show for one year can be shown for the period."""
+    part = destinations[destinations["left_year"] <= year]
+    return [
+        share_row("destinations.sector_share_to_date",
+                  int((part["destination_sector"] == sector).sum()), len(part),
+                  group_key(sector=sector))
+        for sector in all_sectors
+    ] if len(part) else []
 
 
 def _flow_rows(destinations: pd.DataFrame, institution: Institution, year: int) -> list[Row]:
