@@ -181,6 +181,43 @@ class ReportContext:
         return self.publish(grid, **{option: list(grid.columns)}, withheld=hidden,
                             caption=caption)
 
+    def side_by_side(
+        self, metrics: pd.DataFrame, columns: Mapping[str, str], by: str, *,
+        row_labels: Mapping[str, str] | None = None, caption: str = "",
+    ) -> PublishedTable:
+        """Reporting-year counts of several metrics grouped by the same condition, one
+        column each (`columns`: heading -> metric), e.g. attendees and presenters per event.
+        A cell is blank where that metric has no row for the group."""
+        values, hidden = {}, {}
+        for heading, metric in columns.items():
+            rows = long_metrics(metrics, metric, self.year)
+            rows = rows[rows["by"] == by].set_index("value_of_by")
+            values[heading], hidden[heading] = rows["value"], rows["suppressed"]
+        table = pd.DataFrame(values)
+        withheld = pd.DataFrame(hidden).reindex(table.index).fillna(False).astype(bool)
+        table.index = [(row_labels or {}).get(v, v) for v in table.index]
+        withheld.index = table.index
+        return self.publish(table, checked_counts=list(table.columns), withheld=withheld,
+                            caption=caption)
+
+    def with_change(self, table: PublishedTable, caption: str = "") -> PublishedTable:
+        """`table` (rows x years) with the change between its last two years, in words and
+        figures, worked out from the published cells only."""
+        frame = table.numeric.copy()
+        years = list(frame.columns)
+        change = []
+        for _, row in frame.iterrows():
+            before, now = row[years[-2]], row[years[-1]]
+            if pd.isna(before) or pd.isna(now):
+                change.append("")
+            elif before:
+                change.append(f"{now - before:+,.0f} ({(now - before) / before:+.1%})")
+            else:
+                change.append(f"{now - before:+,.0f}")
+        frame[f"Change on {years[-2]}"] = change
+        return self.publish(frame, checked_counts=years, withheld=table.suppressed_mask,
+                            caption=caption or table.caption)
+
     def analysis_metrics(self) -> pd.DataFrame:
         """Unprotected metrics of every analysis stage run so far, with a `year` column: the
         scorecard judges on true figures (it shows only statuses and protected evidence)."""
