@@ -1,6 +1,7 @@
 """The data contract in code: raw datasets, their columns, PII, and the processed tables.
 
-`docs/data-contract.md` (a copy of the shared contract) is the source; this module is what the code reads.
+`docs/data-contract.md` (a copy of the shared contract) is the source; this module is
+what the code reads.
 Processed tables never hold a column marked PII: staff IDs and e-mails become
 `person_id` (a salted pseudonym, see `pipeline.privacy.pseudonymise`), names are dropped.
 """
