@@ -18,6 +18,8 @@ YEAR ?=
 JOBS ?= 2
 # Extra options for pytest, e.g. PYTEST_ARGS="-k runner"
 PYTEST_ARGS ?=
+# Extra options for the benchmark: --skip-scale (demo runs only), --scale-notebooks
+BENCH_ARGS ?=
 
 VENV := .venv
 PY := $(VENV)/bin/python
@@ -61,12 +63,16 @@ kernel: $(STAMP)
 	@$(PY) -m pipeline kernel
 
 ## check-pango: check for the Pango library WeasyPrint needs (installs it with apt-get as root)
+# As root with apt-get, also HarfBuzz's font subsetter (tried once per environment): WeasyPrint
+# then subsets fonts natively instead of with fontTools and prints each PDF ~30% faster.
 check-pango:
-	@if { /sbin/ldconfig -p 2>/dev/null || ldconfig -p 2>/dev/null; } | grep -q 'libpango-1.0.so' \
+	@libs="$$({ /sbin/ldconfig -p 2>/dev/null || ldconfig -p 2>/dev/null; })"; \
+	can_apt=$$([ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 && echo yes); \
+	if grep -q 'libpango-1.0.so' <<<"$$libs" \
 	  || ls /opt/homebrew/lib/libpango-1.0*.dylib /usr/local/lib/libpango-1.0*.dylib \
 	     >/dev/null 2>&1; then \
 	  :; \
-	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	elif [ -n "$$can_apt" ]; then \
 	  echo "Installing Pango for WeasyPrint (PDF rendering) with apt-get"; \
 	  apt-get update -qq && apt-get install -y -qq libpango-1.0-0 libpangoft2-1.0-0; \
 	else \
@@ -74,6 +80,13 @@ check-pango:
 	  echo "  Debian/Ubuntu: sudo apt-get install libpango-1.0-0 libpangoft2-1.0-0" >&2; \
 	  echo "  Fedora: sudo dnf install pango    macOS: brew install pango" >&2; \
 	  exit 1; \
+	fi; \
+	if [ -n "$$can_apt" ] && [ -d $(VENV) ] && [ ! -e $(VENV)/.harfbuzz-subset-tried ] \
+	  && ! grep -q 'libharfbuzz-subset.so' <<<"$$libs"; then \
+	  touch $(VENV)/.harfbuzz-subset-tried; \
+	  echo "Installing HarfBuzz's font subsetter (faster PDFs) with apt-get"; \
+	  { apt-get install -y -qq libharfbuzz-subset0 || { apt-get update -qq && \
+	    apt-get install -y -qq libharfbuzz-subset0; }; } >/dev/null 2>&1 || true; \
 	fi
 
 ## demo-data: generate the synthetic demo data set for INSTITUTION (when absent)
@@ -103,8 +116,8 @@ lab: $(STAMP) demo-data
 	@$(VENV)/bin/jupyter lab --notebook-dir=. $(if $(filter 0,$(shell id -u)),--allow-root)
 
 ## bench: time cold, cached and one-file-changed runs on the demo data, and a scale run
-bench: $(STAMP) check-pango
-	@$(PY) -m pipeline.bench --institution $(INSTITUTION)
+bench: $(STAMP) check-pango demo-data
+	@$(PY) -m pipeline.bench --institution $(INSTITUTION) $(BENCH_ARGS)
 
 ## share: zip reports/<year>/ (HTML, PDF, index, metrics; no notebooks or data) to send on
 share: $(STAMP)

@@ -23,6 +23,9 @@ REMOVE_OUTPUT_TAGS = ("remove_output", "remove-output")
 
 # WeasyPrint shares font and Pango state between documents; one PDF at a time is safe.
 _PDF_LOCK = threading.Lock()
+# One exporter per thread and mode: building one and loading its templates costs ~0.1 s,
+# and an exporter is not meant to be shared between threads.
+_EXPORTERS = threading.local()
 
 # Anything the page would fetch: scripts, stylesheets, images, frames not inline.
 _EXTERNAL = re.compile(
@@ -73,6 +76,14 @@ def external_references(html: str) -> list[str]:
 
 
 def _exporter(triage: bool):  # noqa: ANN202 - nbconvert type, imported lazily
+    """This thread's exporter for the mode (code-free report, or triage copy with code)."""
+    cache = _EXPORTERS.__dict__.setdefault("by_mode", {})
+    if triage not in cache:
+        cache[triage] = _new_exporter(triage)
+    return cache[triage]
+
+
+def _new_exporter(triage: bool):  # noqa: ANN202 - nbconvert type, imported lazily
     from nbconvert import HTMLExporter
     from nbconvert.preprocessors import TagRemovePreprocessor
 
@@ -121,6 +132,99 @@ def write_pdf(html: str, path: Path, base_url: Path | None = None) -> Path:
     return path
 
 
+class PdfPrinter:
+    """Prints PDFs in `workers` processes of their own (`python -m pipeline.render`).
+
+    WeasyPrint is pure Python (1-4 s a report): printed in the runner's threads, two PDFs,
+    the HTML exports and the kernels' messages would take turns on one core while the other
+    waits. Each process imports WeasyPrint once, when the printer starts. Plain
+    subprocesses, not multiprocessing: they need nothing from the caller's main module.
+    """
+
+    def __init__(self, workers: int) -> None:
+        import queue
+
+        self.workers = max(1, workers)
+        self._idle: queue.Queue = queue.Queue()
+        self._processes: list[Any] = []
+        self._lock = threading.Lock()
+
+    def start(self) -> None:
+        """Start the processes (each imports WeasyPrint, ~1 s) unless started already."""
+        with self._lock:
+            if self._processes:
+                return
+            for _ in range(self.workers):
+                self._idle.put(self._spawn())
+
+    def _spawn(self) -> Any:  # noqa: ANN401 - subprocess.Popen
+        import subprocess
+        import sys
+
+        process = subprocess.Popen(
+            [sys.executable, "-m", "pipeline.render"], stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE, text=True, encoding="utf-8",
+            start_new_session=True,  # Ctrl-C stops the runner, which then closes stdin
+        )
+        self._processes.append(process)
+        return process
+
+    def write_pdf(self, html_file: Path, path: Path) -> Path:
+        """Print an HTML file (a report written by `render_html`) to `path`; blocks until done."""
+        import json
+
+        self.start()
+        process = self._idle.get()
+        try:
+            process.stdin.write(json.dumps({"html": str(html_file), "pdf": str(path)}) + "\n")
+            process.stdin.flush()
+            reply = json.loads(process.stdout.readline() or '{"error": "printer stopped"}')
+        except (OSError, ValueError) as error:
+            reply = {"error": f"printer process failed: {error!r}"}
+        finally:  # a printer that died is replaced, so one crash fails one report only
+            self._idle.put(process if process.poll() is None else self._spawn())
+        if "error" in reply:
+            raise RenderError(f"PDF of {html_file.name} not written: {reply['error']}")
+        return path
+
+    def close(self) -> None:
+        for process in self._processes:
+            if process.stdin:
+                process.stdin.close()
+        for process in self._processes:
+            try:
+                process.wait(timeout=10)
+            except Exception:  # noqa: BLE001 - a stuck printer must not keep the run alive
+                process.kill()
+                process.wait()
+
+
+def serve_printer() -> None:
+    """The printer process: one JSON request per line on stdin, one reply per line."""
+    import json
+    import os
+    import sys
+
+    # Replies get the real stdout to themselves: anything else printed (by Python or C
+    # code) goes to stderr and cannot garble the protocol.
+    replies = os.fdopen(os.dup(1), "w", encoding="utf-8")
+    os.dup2(2, 1)
+    sys.stdout = sys.stderr
+
+    import weasyprint  # noqa: F401 - imported before the first request, not during it
+
+    for line in sys.stdin:
+        request = json.loads(line)
+        try:
+            html = Path(request["html"]).read_text(encoding="utf-8")
+            write_pdf(html, Path(request["pdf"]))
+            reply = {"ok": True}
+        except Exception as error:  # noqa: BLE001 - reported to the runner as a RenderError
+            reply = {"error": f"{type(error).__name__}: {error}"}
+        replies.write(json.dumps(reply) + "\n")
+        replies.flush()
+
+
 def render_index(entries: list[IndexEntry], facts: ReportFacts, stage_notes: list[str]) -> str:
     """`index.html`: the reports (in the order given) with run date, year and data source."""
     from jinja2 import Environment, FileSystemLoader, select_autoescape
@@ -132,3 +236,7 @@ def render_index(entries: list[IndexEntry], facts: ReportFacts, stage_notes: lis
     return template.render(
         entries=entries, tc=asdict(facts), css=report_css(), notes=stage_notes
     )
+
+
+if __name__ == "__main__":
+    serve_printer()

@@ -9,7 +9,16 @@ Reports are built in `reports/.<year>.tmp-<pid>/` and swapped into `reports/<yea
 when every stage succeeded and the leak scan is clean; a failed run leaves the previous
 reports untouched and keeps the failed notebook under `work/<year>/` for triage.
 
-The "nothing changed" path imports no pandas, papermill or Great Expectations.
+Where the time goes, and what keeps it short (docs/qa/runner.md has the measurements):
+
+- the "nothing changed" path imports no pandas, papermill or Great Expectations and parses
+  each `pipeline/` file once;
+- kernels are forked from a process that imported the notebooks' libraries once
+  (`pipeline.forkserver`), and killed as soon as their notebook is done;
+- each report is rendered, printed to PDF (in printer processes, `pipeline.render`) and
+  leak-scanned in its worker as soon as its notebook is done;
+- ready stages start in the order that a simulation says finishes soonest
+  (`pipeline.stages.start_order`, with each stage's last measured time).
 """
 
 from __future__ import annotations
@@ -24,20 +33,23 @@ import re
 import shutil
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from pipeline import paths
+from pipeline import forkserver, paths
 from pipeline.stages import (
     NOTEBOOK_PARAMETERS,
     STAGES,
     Stage,
+    by_name,
     metrics_file,
     report_stages,
+    start_order,
     topological_order,
 )
 
@@ -49,7 +61,7 @@ REPORTED_PACKAGES = (
     "pandas", "numpy", "great-expectations", "papermill", "nbconvert", "matplotlib", "seaborn",
     "weasyprint",
 )
-CACHE_VERSION = 1
+CACHE_VERSION = 2  # 2: rendered reports in a folder per stage
 EXCERPT_LINES = 6
 
 
@@ -75,6 +87,8 @@ class RunConfig:
     kernel_name: str = KERNEL_NAME
     privacy_checks: bool = True
     echo: Callable[[str], None] = print
+    # Fork each kernel from a process that imported the notebooks' libraries once (Linux).
+    fork_kernels: bool = True
 
 
 @dataclass(frozen=True)
@@ -95,8 +109,12 @@ class Layout:
     def executed(self, stage: str) -> Path:
         return self.work_dir / "notebooks" / f"{stage}.ipynb"
 
+    def rendered_dir(self, stage: str) -> Path:
+        """A report's HTML and PDF, in a folder of their own (leak-scanned on their own)."""
+        return self.work_dir / "rendered" / stage
+
     def rendered(self, stage: str, suffix: str) -> Path:
-        return self.work_dir / "rendered" / f"{stage}{suffix}"
+        return self.rendered_dir(stage) / f"{stage}{suffix}"
 
     def failed(self, stage: str) -> Path:
         return self.work_dir / "failed" / f"{stage}.html"
@@ -194,9 +212,22 @@ def _imports_in_source(source: str, package: str) -> set[str]:
     return _imports_in_tree(tree, package, current=package)
 
 
+def _statements(tree: ast.AST) -> Iterable[ast.AST]:
+    """Every statement of a tree: imports are statements, so expressions (most of the nodes
+    `ast.walk` would visit) need not be visited. Ten times faster on the package."""
+    stack = [tree]
+    while stack:
+        node = stack.pop()
+        yield node
+        for name in ("body", "orelse", "finalbody", "handlers", "cases"):
+            children = getattr(node, name, None)
+            if isinstance(children, list):
+                stack.extend(children)
+
+
 def _imports_in_tree(tree: ast.AST, package: str, current: str) -> set[str]:
     found: set[str] = set()
-    for node in ast.walk(tree):
+    for node in _statements(tree):
         if isinstance(node, ast.Import):
             found.update(alias.name for alias in node.names)
         elif isinstance(node, ast.ImportFrom):
@@ -238,9 +269,24 @@ def code_dependencies(sources: Iterable[str], package_dir: Path = paths.PACKAGE_
         pending.update(".".join(parents[:i]) for i in range(1, len(parents)))
         is_package = path.name == "__init__.py"
         current = module if is_package else module.rsplit(".", 1)[0]
-        tree = ast.parse(path.read_text(encoding="utf-8"))
-        pending.update(_imports_in_tree(tree, package, current) - seen)
+        pending.update(_file_imports(path, package, current) - seen)
     return sorted(files)
+
+
+# (path, package, module) -> (mtime_ns, size, imports): every stage's key follows the same
+# modules; parse each file once per process (the "nothing changed" check must be quick).
+_FILE_IMPORTS: dict[tuple[Path, str, str], tuple[int, int, set[str]]] = {}
+
+
+def _file_imports(path: Path, package: str, current: str) -> set[str]:
+    stat = path.stat()
+    key = (path, package, current)
+    cached = _FILE_IMPORTS.get(key)
+    if cached is None or cached[:2] != (stat.st_mtime_ns, stat.st_size):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        cached = (stat.st_mtime_ns, stat.st_size, _imports_in_tree(tree, package, current))
+        _FILE_IMPORTS[key] = cached
+    return cached[2]
 
 
 def _data_files(package_dir: Path) -> list[Path]:
@@ -261,22 +307,36 @@ def _files_in(folder: Path, recursive: bool) -> list[Path]:
     return sorted(p for p in pattern if p.is_file() and not p.name.startswith("."))
 
 
+def _matching(stage: Stage, spec: str, layout: Layout) -> list[Path]:
+    """Existing files an input (or output) spec of a stage names."""
+    kind, _, name = spec.partition(":")
+    if kind == "raw":
+        files = _files_in(layout.raw_dir, recursive=False)
+        return files if name == "*" else [p for p in files if p.stem.lower() == name]
+    if kind == "processed":
+        files = _files_in(layout.processed_dir, recursive=True)
+        return files if name == "*" else [p for p in files if p.stem == name]
+    if kind == "metrics":
+        return [p for p in metric_outputs(layout, name) if p.exists()]
+    raise PipelineError(f"Stage {stage.name}: unknown input kind in {spec!r}")
+
+
+def own_outputs(stage: Stage, layout: Layout) -> list[Path]:
+    """Files a stage writes among the files of its inputs (`Stage.outputs`)."""
+    return [p for spec in stage.outputs for p in _matching(stage, spec, layout)]
+
+
 def input_files(stage: Stage, layout: Layout) -> dict[str, Path | None]:
-    """The files a stage reads, by display name; None for a declared file that is absent."""
+    """The files a stage reads, by display name; None for a declared file that is absent.
+
+    A stage's own outputs are left out: they are rewritten on every run (with timings), so
+    keeping them would rerun the stage every time.
+    """
     found: dict[str, Path | None] = {}
+    own = set(own_outputs(stage, layout))
     for spec in stage.inputs:
-        kind, _, name = spec.partition(":")
-        if kind == "raw":
-            files = _files_in(layout.raw_dir, recursive=False)
-            chosen = files if name == "*" else [p for p in files if p.stem.lower() == name]
-        elif kind == "processed":
-            files = _files_in(layout.processed_dir, recursive=True)
-            chosen = files if name == "*" else [p for p in files if p.stem == name]
-        elif kind == "metrics":
-            chosen = [p for p in metric_outputs(layout, name) if p.exists()]
-        else:
-            raise PipelineError(f"Stage {stage.name}: unknown input kind in {spec!r}")
-        if not chosen and name != "*":
+        chosen = [p for p in _matching(stage, spec, layout) if p not in own]
+        if not chosen and not spec.endswith(":*"):
             found[spec] = None
         found.update({layout.rel(p): p for p in chosen})
     return found
@@ -351,7 +411,7 @@ def metric_outputs(layout: Layout, stage: str) -> list[Path]:
 
 
 def _stage_outputs(stage: Stage, layout: Layout) -> list[Path]:
-    outputs = [layout.executed(stage.name)]
+    outputs = [layout.executed(stage.name), *own_outputs(stage, layout)]
     if stage.report:
         outputs += [layout.rendered(stage.name, ".html"), layout.rendered(stage.name, ".pdf")]
     outputs += [p for p in metric_outputs(layout, stage.name) if p.exists()]
@@ -363,8 +423,7 @@ def _stage_outputs(stage: Stage, layout: Layout) -> list[Path]:
 # ---------------------------------------------------------------------------- run facts
 
 
-def resolve_year(raw_dir: Path, work_root: Path) -> int:
-    """Latest census year in hr_staff, remembered by the file's hash (a fast rerun)."""
+def _hr_staff_file(raw_dir: Path) -> Path:
     candidates = [
         p for p in _files_in(raw_dir, recursive=False)
         if p.stem.lower() == "hr_staff" and p.suffix.lower() in (".csv", ".xlsx")
@@ -374,7 +433,22 @@ def resolve_year(raw_dir: Path, work_root: Path) -> int:
             f"{raw_dir}: expected one hr_staff.csv or hr_staff.xlsx to find the latest census "
             f"year, found {[p.name for p in candidates] or 'none'}; or give the year (YEAR=2023)"
         )
-    hr_file = candidates[0]
+    return candidates[0]
+
+
+def remembered_year(raw_dir: Path, work_root: Path) -> int | None:
+    """The year `resolve_year` found for this hr_staff file before, else None (no pandas)."""
+    try:
+        digest = file_sha256(_hr_staff_file(raw_dir))
+    except (PipelineError, OSError):
+        return None
+    year = load_json(work_root / "years.json").get(digest)
+    return int(year) if year is not None else None
+
+
+def resolve_year(raw_dir: Path, work_root: Path) -> int:
+    """Latest census year in hr_staff, remembered by the file's hash (a fast rerun)."""
+    hr_file = _hr_staff_file(raw_dir)
     digest = file_sha256(hr_file)
     memo_file = work_root / "years.json"
     memo = load_json(memo_file)
@@ -579,6 +653,63 @@ def _output_problems(executed: Path) -> list[str] | None:
     return list(check_outputs(nbformat.read(executed, as_version=4)))
 
 
+class LeakChecks:
+    """The leak scan of one run, report by report as soon as each is printed.
+
+    Scanning a PDF's text takes ~0.3 s; done in the worker thread that printed it, that time
+    overlaps other stages instead of adding up at the end. Publishing then scans only the
+    files not scanned clean in this run (index, metrics.csv, reports not rerun). Identifiers
+    are collected once, at the first scan (after the cleaning stage: pseudonyms included).
+    """
+
+    def __init__(self, layout: Layout) -> None:
+        self.layout = layout
+        self._lock = threading.Lock()
+        self._identifiers: Any = None
+        self._clean: set[str] = set()  # sha256 of files scanned clean
+
+    def scan(self, folder: Path) -> list[Any] | None:
+        """Leaks in the files under `folder`; None when the leak scan is unavailable."""
+        try:
+            from pipeline.leakscan import collect_identifiers, scan_reports
+        except ImportError:
+            return None
+        with self._lock:
+            if self._identifiers is None:
+                self._identifiers = collect_identifiers(
+                    self.layout.raw_dir, self.layout.processed_dir
+                )
+        leaks = list(scan_reports(folder, self._identifiers))
+        if not leaks:
+            with self._lock:
+                self._clean.update(file_sha256(p) for p in folder.rglob("*") if p.is_file())
+        return leaks
+
+    def scanned_clean(self, path: Path) -> bool:
+        return file_sha256(path) in self._clean
+
+
+@dataclass
+class RunTools:
+    """What the stages of one run share: forked kernels, PDF printers, the leak scan."""
+
+    kernels: forkserver.ForkServer | None = None  # None: ordinary kernels
+    kernel_manager: type | None = None  # jupyter_client class for the forked kernels
+    kernel_code: dict[str, str] = field(default_factory=dict)  # what the server imported
+
+    def forked_kernel(self, code: dict[str, str]) -> type | None:
+        """The kernel manager class for a stage whose key has these `code` hashes, or None
+        (an ordinary kernel) when the server is gone or a file it imported was edited since:
+        the stage must run the code its cache key records."""
+        if self.kernels is None or not self.kernels.alive():
+            return None
+        if any(self.kernel_code.get(path, digest) != digest for path, digest in code.items()):
+            return None
+        return self.kernel_manager
+    printer: Any = None  # pipeline.render.PdfPrinter; None: PDFs printed in the thread
+    leaks: LeakChecks | None = None  # None: privacy checks off
+
+
 @dataclass
 class StageJob:
     """What a worker thread needs to execute and render one stage."""
@@ -588,6 +719,7 @@ class StageJob:
     params: dict[str, Any]
     parts: dict[str, Any]
     facts: dict[str, Any]
+    tools: RunTools | None = None
 
 
 def _prepare(stage: Stage, layout: Layout) -> None:
@@ -596,6 +728,8 @@ def _prepare(stage: Stage, layout: Layout) -> None:
         path.unlink(missing_ok=True)
     if not stage.report and any(s.startswith("raw:") for s in stage.inputs):
         shutil.rmtree(layout.processed_dir, ignore_errors=True)
+    for path in own_outputs(stage, layout):
+        path.unlink(missing_ok=True)
     layout.executed(stage.name).parent.mkdir(parents=True, exist_ok=True)
     layout.failed(stage.name).unlink(missing_ok=True)
 
@@ -612,11 +746,21 @@ def execute_stage(job: StageJob, layout: Layout, config: RunConfig) -> list[str]
     stage, executed = job.stage, layout.executed(job.stage.name)
     check_parameters(job.notebook, job.params)
     _prepare(stage, layout)
+    # Kill the kernel when the notebook is done rather than wait ~0.7 s for it to exit (every
+    # output has arrived by then); save the notebook at the end and on failure only. The
+    # kernel starts in the root folder through nbclient's `resources`, not papermill's `cwd`,
+    # which changes this whole process's directory: unsafe with two stages in threads.
+    options: dict[str, Any] = {
+        "shutdown_kernel": "immediate", "resources": {"metadata": {"path": str(layout.root)}},
+    }
+    kernel_manager = job.tools.forked_kernel(job.parts["code"]) if job.tools else None
+    if kernel_manager is not None:
+        options["kernel_manager_class"] = kernel_manager
     try:
         papermill.execute_notebook(
             str(job.notebook), str(executed), parameters=job.params,
             kernel_name=config.kernel_name, progress_bar=False, log_output=False,
-            cwd=str(layout.root),
+            request_save_on_cell_execute=False, **options,
         )
     except Exception as error:  # any failure inside the notebook or its kernel
         message = failure_message(stage, job.notebook, executed, job.params, error)
@@ -634,7 +778,25 @@ def execute_stage(job: StageJob, layout: Layout, config: RunConfig) -> list[str]
         )
     if stage.report:
         _render_report(job, layout)
+        warnings += _scan_report(job, layout)
     return warnings
+
+
+def _scan_report(job: StageJob, layout: Layout) -> list[str]:
+    """Leak-scan a printed report now; raises PipelineError when it names anyone."""
+    checks = job.tools.leaks if job.tools else None
+    if checks is None:
+        return []
+    leaks = checks.scan(layout.rendered_dir(job.stage.name))
+    if leaks is None:
+        return ["leak scan unavailable (pipeline.leakscan missing)"]
+    if leaks:
+        from pipeline.leakscan import format_leaks
+
+        raise PipelineError(
+            f"{format_leaks(leaks)}\nNothing was published: reports/{layout.year}/ is unchanged."
+        )
+    return []
 
 
 def _facts(job: StageJob, triage: bool = False) -> Any:
@@ -653,7 +815,11 @@ def _render_report(job: StageJob, layout: Layout) -> None:
     html_path = layout.rendered(job.stage.name, ".html")
     html_path.parent.mkdir(parents=True, exist_ok=True)
     html_path.write_text(html, encoding="utf-8")
-    write_pdf(html, layout.rendered(job.stage.name, ".pdf"))
+    pdf_path = layout.rendered(job.stage.name, ".pdf")
+    if job.tools and job.tools.printer is not None:
+        job.tools.printer.write_pdf(html_path, pdf_path)
+    else:
+        write_pdf(html, pdf_path)
 
 
 def _render_failed(job: StageJob, layout: Layout) -> None:
@@ -738,36 +904,68 @@ def everything_cached(plan: _Plan, config: RunConfig) -> bool:
     return plan.cache.get("published") == _published_key(plan, keys)
 
 
-def _run_stages(plan: _Plan, config: RunConfig, base_facts: dict[str, Any]) -> dict:
+def _start_order(plan: _Plan, jobs: int) -> list[Stage]:
+    """The stages in the order to start them when ready (`pipeline.stages.start_order`).
+
+    Costs are the seconds each stage took when it last ran (in the cache), else its estimate
+    in `pipeline.stages`.
+    """
+    costs = {
+        name: float(entry["seconds"]) for name, entry in plan.cache["stages"].items()
+        if isinstance(entry.get("seconds"), int | float)
+    }
+    return start_order(tuple(plan.present), costs, jobs)
+
+
+def _run_stages(
+    plan: _Plan, config: RunConfig, base_facts: dict[str, Any], tools: RunTools | None = None
+) -> dict:
     """Execute what changed, in dependency order, `jobs` at a time. Returns StageResults."""
     results: dict[str, StageResult] = {}
     present_names = {s.name for s in plan.present}
     progress = Progress(len(plan.present), config.echo)
     running: dict[Future, tuple[StageJob, float]] = {}
     failed = False
+    preloaded = False
+    order = _start_order(plan, max(1, config.jobs))
     with ThreadPoolExecutor(max_workers=max(1, config.jobs)) as pool:
-        while True:
-            if not failed:
-                for stage in plan.present:
-                    if len(running) >= max(1, config.jobs):
-                        break  # start a stage only when a worker is free: honest "running"
-                    if stage.name in results or not _deps_met(stage, results, present_names):
-                        continue
-                    job = _start(stage, plan, config, base_facts, results, progress)
-                    if job is not None:
-                        running[pool.submit(execute_stage, job, plan.layout, config)] = (
-                            job, time.perf_counter(),
-                        )
-                        progress.started(
-                            stage.name, [j.stage.name for j, _ in running.values()],
-                            results[stage.name].reason,
-                        )
-            if not running:
-                break
-            done, _ = wait(running, return_when=FIRST_COMPLETED)
-            for future in done:
-                job, started = running.pop(future)
-                failed |= not _finish(future, job, started, plan, results, progress, config)
+        try:
+            while True:
+                if not failed:
+                    for stage in order:
+                        if len(running) >= max(1, config.jobs):
+                            break  # start a stage only when a worker is free: honest "running"
+                        if stage.name in results or not _deps_met(stage, results, present_names):
+                            continue
+                        job = _start(stage, plan, config, base_facts, results, progress)
+                        if job is not None:
+                            job.tools = tools
+                            if stage.report and tools and tools.printer:
+                                tools.printer.start()  # after the cleaning: CPU is free then
+                            running[pool.submit(execute_stage, job, plan.layout, config)] = (
+                                job, time.perf_counter(),
+                            )
+                            progress.started(
+                                stage.name, [j.stage.name for j, _ in running.values()],
+                                results[stage.name].reason,
+                            )
+                if not running:
+                    break
+                if not preloaded and tools and tools.kernels and len(running) < config.jobs:
+                    # A worker waits for a dependency: let the kernel server use that core to
+                    # import what later stages import late (Great Expectations).
+                    preloaded = True
+                    later = [m for s in order if s.name not in results for m in s.preload]
+                    if later:
+                        tools.kernels.preload(later)
+                done, _ = wait(running, return_when=FIRST_COMPLETED)
+                for future in done:
+                    job, started = running.pop(future)
+                    failed |= not _finish(future, job, started, plan, results, progress, config)
+        except BaseException:  # Ctrl-C: stop the running notebooks now, not when they end
+            if tools and tools.kernels:
+                tools.kernels.close()
+            raise
     for stage in plan.present:
         results.setdefault(stage.name, StageResult(stage.name, "not run"))
     return results
@@ -815,7 +1013,7 @@ def _finish(future, job, started, plan, results, progress, config) -> bool:  # n
     plan.cache["stages"][job.stage.name] = {
         "key": result.key, "parts": job.parts,
         "outputs": {plan.layout.rel(p): file_sha256(p) for p in outputs if p.is_file()},
-        "finished": _now(),
+        "finished": _now(), "seconds": result.seconds,
     }
     save_cache(plan.layout.cache_file, plan.cache)
     progress.ended(job.stage.name, "done", seconds)
@@ -923,7 +1121,10 @@ def _manifest(plan, config, results, base_facts, started, raw_inputs) -> dict[st
     }
 
 
-def publish(plan: _Plan, config: RunConfig, results: dict, base_facts: dict, started) -> Path:  # noqa: ANN001
+def publish(
+    plan: _Plan, config: RunConfig, results: dict[str, StageResult], base_facts: dict[str, Any],
+    started: dt.datetime, checks: LeakChecks | None = None,
+) -> Path:
     """Build the report folder beside the old one, check it, and swap it into place."""
     from pipeline.render import IndexEntry, ReportFacts, render_index
 
@@ -951,7 +1152,7 @@ def publish(plan: _Plan, config: RunConfig, results: dict, base_facts: dict, sta
         (build / "index.html").write_text(
             render_index(entries, index_facts, notes), encoding="utf-8"
         )
-        manifest["privacy_checks"]["leak_scan"] = _check_leaks(layout, build, config)
+        manifest["privacy_checks"]["leak_scan"] = _check_leaks(layout, build, config, checks)
         (build / "manifest.json").write_text(json.dumps(manifest, indent=2), encoding="utf-8")
         swap_into_place(build, layout.report_dir)
     finally:
@@ -959,10 +1160,25 @@ def publish(plan: _Plan, config: RunConfig, results: dict, base_facts: dict, sta
     return layout.report_dir / "index.html"
 
 
-def _check_leaks(layout: Layout, build: Path, config: RunConfig) -> str:
+def _check_leaks(
+    layout: Layout, build: Path, config: RunConfig, checks: LeakChecks | None = None
+) -> str:
+    """Scan the folder to publish: the files not already scanned clean in this run."""
     if not config.privacy_checks:
         return "disabled"
-    leaks = leak_scan(layout, build)
+    checks = checks or LeakChecks(layout)
+    pending = [p for p in sorted(build.iterdir()) if p.is_file() and not checks.scanned_clean(p)]
+    scan_dir = build.parent / f"{build.name}.scan"
+    shutil.rmtree(scan_dir, ignore_errors=True)
+    scan_dir.mkdir()
+    try:
+        for path in pending:
+            shutil.copy2(path, scan_dir / path.name)
+        leaks = checks.scan(scan_dir)
+    finally:
+        shutil.rmtree(scan_dir, ignore_errors=True)
+    if leaks:  # name the files as they would have been published
+        leaks = [replace(leak, file=build / leak.file.name) for leak in leaks]
     if leaks is None:
         config.echo("    warning: leak scan unavailable (pipeline.leakscan missing)")
         return "unavailable"
@@ -984,8 +1200,7 @@ def _now() -> str:
 
 def make_layout(config: RunConfig) -> Layout:
     """Resolve the year (reading hr_staff only when not given) and the run's folders."""
-    raw_dir = Path(config.raw_dir)
-    raw_dir = raw_dir if raw_dir.is_absolute() else config.root / raw_dir
+    raw_dir = _raw_dir(config)
     if not raw_dir.is_dir():
         raise PipelineError(
             f"Raw folder {raw_dir} does not exist. Put the exports there, or run `make report` "
@@ -1002,6 +1217,46 @@ def make_layout(config: RunConfig) -> Layout:
 def run(config: RunConfig) -> RunResult:
     """Run the pipeline for one year. Raises PipelineError (previous reports untouched)."""
     started = dt.datetime.now().astimezone()
+    kernels = _KernelServer(config)
+    try:
+        if (config.year is None and _raw_dir(config).is_dir()
+                and remembered_year(_raw_dir(config), config.work_root) is None):
+            # New data: reading the year takes pandas, and a run will follow: warm up now.
+            kernels.start()
+        return _run(config, started, kernels)
+    finally:
+        kernels.close()
+
+
+class _KernelServer:
+    """The run's fork server (`pipeline.forkserver`): started once, when first needed."""
+
+    def __init__(self, config: RunConfig) -> None:
+        self.config = config
+        self.server: forkserver.ForkServer | None = None
+        self.code: dict[str, str] = {}  # the preloaded files' hashes when it started
+
+    def start(self) -> RunTools:
+        """Start the server; returns the tools it gives the stages (none if unavailable)."""
+        if self.server is None and self.config.fork_kernels and forkserver.available():
+            modules = preload_modules(self.config)
+            self.code = {
+                p.relative_to(paths.ROOT).as_posix(): file_sha256(p)
+                for p in code_dependencies([f"import {m}" for m in modules])
+            }
+            self.server = forkserver.ForkServer(modules, self.config.root)
+        if self.server is None or not self.server.alive():
+            return RunTools()
+        return RunTools(kernels=self.server, kernel_code=self.code,
+                        kernel_manager=self.server.kernel_manager_class(KERNEL_DISPLAY_NAME))
+
+    def close(self) -> None:
+        if self.server is not None:
+            self.server.close()
+            self.server = None
+
+
+def _run(config: RunConfig, started: dt.datetime, kernels: _KernelServer) -> RunResult:
     layout = make_layout(config)
     recover_interrupted_swap(layout.report_dir)
     plan = _plan(config, layout)
@@ -1012,6 +1267,8 @@ def run(config: RunConfig) -> RunResult:
         config.echo(f"Nothing changed: {layout.rel(layout.report_dir)}/ is up to date")
         results = {s.name: StageResult(s.name, "cached") for s in plan.present}
         return RunResult(layout.year, layout.report_dir, index, True, results)
+    forkserver.skip_slow_iri_checker()  # before this process imports nbformat and papermill
+    tools = kernels.start()
     install_kernel(config.kernel_name)
     remove_stale_builds(config.reports_root, layout.year)
     base_facts = {
@@ -1024,15 +1281,40 @@ def run(config: RunConfig) -> RunResult:
         f"Year {layout.year}, data {base_facts['raw_dir']}"
         f"{' (synthetic demo)' if base_facts['demo'] else ''}: {len(plan.present)} stage(s)"
     )
-    results = _run_stages(plan, config, base_facts)
+    from pipeline.render import PdfPrinter
+
+    tools.printer = PdfPrinter(config.jobs)
+    tools.leaks = LeakChecks(layout) if config.privacy_checks else None
+    try:
+        results = _run_stages(plan, config, base_facts, tools)
+    finally:
+        tools.printer.close()
     failures = [r for r in results.values() if r.status == "failed"]
     if failures:
-        raise PipelineError(_failure_summary(failures, layout))
-    published = publish(plan, config, results, base_facts, started)
+        raise PipelineError(_failure_summary(failures, layout, by_name(config.stages)))
+    published = publish(plan, config, results, base_facts, started, tools.leaks)
     keys = {name: r.key or plan.cache["stages"][name]["key"] for name, r in results.items()}
     plan.cache["published"] = _published_key(plan, keys)
     save_cache(layout.cache_file, plan.cache)
     return RunResult(layout.year, layout.report_dir, published, False, results)
+
+
+def _raw_dir(config: RunConfig) -> Path:
+    raw_dir = Path(config.raw_dir)
+    return raw_dir if raw_dir.is_absolute() else config.root / raw_dir
+
+
+def preload_modules(config: RunConfig) -> list[str]:
+    """The `pipeline` modules the stage notebooks import (the forked kernels import them)."""
+    modules: set[str] = set()
+    package = paths.PACKAGE_DIR.name
+    for stage in config.stages:
+        notebook = config.notebooks_dir / stage.notebook
+        if notebook.is_file():
+            for cell in notebook_cells(notebook):
+                if cell["cell_type"] == "code":
+                    modules |= _imports_in_source(_source(cell), package)
+    return sorted(m for m in modules if _module_file(m, paths.PACKAGE_DIR) is not None)
 
 
 def _display_name(institution: str) -> str:
@@ -1044,12 +1326,20 @@ def _display_name(institution: str) -> str:
         return institution
 
 
-def _failure_summary(failures: list[StageResult], layout: Layout) -> str:
+def _failure_summary(
+    failures: list[StageResult], layout: Layout, stages: dict[str, Stage] | None = None
+) -> str:
     body = "\n\n".join(r.error for r in failures)
     previous = layout.rel(layout.report_dir)
     kept = "left untouched" if layout.report_dir.exists() else "not created"
     triage = layout.rel(layout.work_dir / "failed")
+    gates = [stages[r.name] for r in failures if stages and r.name in stages
+             and stages[r.name].gate]
+    stopped = "".join(
+        f"The {g.title.lower()} stage ({g.name}) stopped the run: no report was published, "
+        "although the other stages may have finished.\n" for g in gates
+    )
     return (
-        f"{body}\n\nRun failed at stage {', '.join(r.name for r in failures)}: {previous}/ "
-        f"{kept}. Triage copy with code: {triage}/."
+        f"{body}\n\n{stopped}Run failed at stage {', '.join(r.name for r in failures)}: "
+        f"{previous}/ {kept}. Triage copy with code: {triage}/."
     )

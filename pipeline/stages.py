@@ -12,10 +12,17 @@ Inputs are strings the runner turns into files whose content is hashed for the c
 A stage reruns when its notebook, its parameters, the `pipeline/` code it imports or one of
 these files changed. `depends_on` orders stages (and stops dependants when one fails); it
 does not by itself rerun a dependant: only a changed input does.
+
+The analyses depend on the cleaning only, not on the data-quality stage: they read the same
+processed tables, so they run alongside it. The data-quality stage is a `gate` instead: the
+run publishes nothing unless it succeeded, exactly as when everything waited for it (reports
+are swapped into `reports/<year>/` only when every stage succeeded).
 """
 
 from __future__ import annotations
 
+import itertools
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -36,43 +43,56 @@ class Stage:
     order: int = 0  # position in the index (lower first); reports only
     # Optional parameters beyond NOTEBOOK_PARAMETERS this notebook accepts.
     extra_parameters: dict[str, object] = field(default_factory=dict)
+    # Files the stage writes next to its inputs (same syntax as `inputs`): never part of its
+    # own cache key (they change on every run), but checked like its other outputs.
+    outputs: tuple[str, ...] = ()
+    # A check whose failure stops publication: its message says this stage stopped the run.
+    gate: bool = False
+    # Modules the notebook imports late (inside a function) that its kernel can import
+    # ahead, while a worker would otherwise wait for the cleaning (`ForkServer.preload`).
+    preload: tuple[str, ...] = ()
+    # Rough seconds (notebook, rendering, leak scan) on the demo data, until a run has
+    # measured it: the runner plans the order in which to start stages with it (start_order).
+    cost: float = 5.0
 
 
 ANALYSIS_REPORTS = ("20_workforce", "30_destinations", "31_motivation", "32_staff_survey")
 
 STAGES: tuple[Stage, ...] = (
     Stage(
-        "00_clean", "00_clean.ipynb", "Cleaning", report=False, inputs=("raw:*",),
+        "00_clean", "00_clean.ipynb", "Cleaning", report=False, inputs=("raw:*",), cost=3,
     ),
     Stage(
         "10_data_quality", "10_data_quality.ipynb", "Data quality", report=True,
         depends_on=("00_clean",), inputs=("processed:*",), order=60,
+        outputs=("processed:validation_results",), gate=True, cost=10,
+        preload=("great_expectations",),
     ),
     Stage(
         "20_workforce", "20_workforce.ipynb", "Workforce", report=True,
-        depends_on=("10_data_quality",),
+        depends_on=("00_clean",), cost=7,
         inputs=(
             "processed:hr_staff", "processed:hr_leavers", "processed:hr_promotions",
-            "processed:registrations", "processed:training",
+            "processed:registrations", "processed:training", "processed:events",
         ),
         order=10,
     ),
     Stage(
         "30_destinations", "30_destinations.ipynb", "Destinations of leavers", report=True,
-        depends_on=("10_data_quality",), inputs=("processed:destinations_survey",), order=20,
+        depends_on=("00_clean",), inputs=("processed:destinations_survey",), order=20, cost=3,
     ),
     Stage(
         "31_motivation", "31_motivation.ipynb", "Motivation and ambitions", report=True,
-        depends_on=("10_data_quality",),
+        depends_on=("00_clean",), cost=5,
         inputs=(
             "processed:motivation_survey", "processed:motivation_ambitions",
-            "processed:motivation_comment_themes",
+            "processed:motivation_comment_themes", "processed:hr_staff",
         ),
         order=30,
     ),
     Stage(
         "32_staff_survey", "32_staff_survey.ipynb", "Staff survey", report=True,
-        depends_on=("10_data_quality",), inputs=("processed:staff_survey",), order=40,
+        depends_on=("00_clean",), inputs=("processed:staff_survey",), order=40, cost=3,
     ),
     Stage(
         "90_scorecard", "90_scorecard.ipynb", "Action-plan scorecard", report=True,
@@ -81,7 +101,7 @@ STAGES: tuple[Stage, ...] = (
             "processed:activity_log", "processed:events", "processed:registrations",
             "processed:training", *(f"metrics:{name}" for name in ANALYSIS_REPORTS),
         ),
-        order=0,
+        order=0, cost=3.5,
     ),
 )
 
@@ -141,3 +161,80 @@ def metrics_file(work_dir: str | Path, stage: str) -> Path:
     """Where a notebook writes its (disclosure-protected) metrics for the runner to collect."""
     return Path(work_dir) / "metrics" / f"{stage}.csv"
 
+
+
+def priorities(stages: tuple[Stage, ...], costs: dict[str, float]) -> dict[str, float]:
+    """Each stage's cost plus the costliest chain of stages waiting for it.
+
+    The runner starts the ready stage with the highest value first (longest chain first), so
+    a long stage does not start last and leave one worker idle at the end.
+    """
+    named = by_name(stages)
+    waiting: dict[str, list[str]] = {name: [] for name in named}
+    for stage in stages:
+        for dep in stage.depends_on:
+            if dep in waiting:
+                waiting[dep].append(stage.name)
+    found: dict[str, float] = {}
+    for stage in reversed(topological_order(stages)):
+        after = max((found[name] for name in waiting[stage.name]), default=0.0)
+        found[stage.name] = costs.get(stage.name, stage.cost) + after
+    return found
+
+
+def makespan(order: list[Stage], costs: dict[str, float], jobs: int) -> float:
+    """Seconds to run the stages with `jobs` workers, each free worker taking the first ready
+    stage in `order` (the runner's rule), if every stage took its cost."""
+    done_at: dict[str, float] = {}
+    running: list[tuple[float, str]] = []
+    now = 0.0
+    pending = list(order)
+    while pending or running:
+        ready = [s for s in pending if all(d in done_at and done_at[d] <= now
+                                           for d in s.depends_on)]
+        for stage in ready[: max(1, jobs) - len(running)]:
+            pending.remove(stage)
+            running.append((now + costs.get(stage.name, stage.cost), stage.name))
+        if not running:  # a dependency outside the list: count it as done
+            done_at.update({d: now for s in pending for d in s.depends_on})
+            continue
+        running.sort()
+        now, name = running.pop(0)
+        done_at[name] = now
+    return now
+
+
+def _linear_extensions(stages: list[Stage]) -> Iterator[list[Stage]]:
+    """Every order of the stages in which each comes after its dependencies."""
+    names = {s.name for s in stages}
+    if not stages:
+        yield []
+        return
+    for stage in stages:
+        if not any(d in names for d in stage.depends_on):
+            rest = [s for s in stages if s is not stage]
+            for tail in _linear_extensions(rest):
+                yield [stage, *tail]
+
+
+def start_order(
+    stages: tuple[Stage, ...], costs: dict[str, float], jobs: int, max_orders: int = 5000
+) -> list[Stage]:
+    """The order in which the runner starts ready stages.
+
+    Longest chain first (`priorities`) is a good rule but not the best one here: the
+    data-quality stage is the longest, yet nothing waits for it; started first, it makes the
+    analyses, and the scorecard after them, finish later. So every order that respects the
+    dependencies is simulated (`makespan`; up to `max_orders` of them) and the first of the
+    fastest kept, starting from longest chain first so that ties keep that order.
+    """
+    rank = priorities(stages, costs)
+    ordered = sorted(stages, key=lambda s: -rank[s.name])
+    if jobs < 2:
+        return ordered
+    best, best_time = ordered, makespan(ordered, costs, jobs)
+    for candidate in itertools.islice(_linear_extensions(ordered), max_orders):
+        seconds = makespan(candidate, costs, jobs)
+        if seconds < best_time - 1e-9:
+            best, best_time = candidate, seconds
+    return best

@@ -14,6 +14,7 @@ from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_outp
 
 from pipeline.render import (
     IndexEntry,
+    PdfPrinter,
     RenderError,
     ReportFacts,
     external_references,
@@ -95,6 +96,20 @@ def test_pdf_has_pages_title_and_page_numbers(tmp_path: Path) -> None:
     assert "Workforce" in text and "Page 1 of" in text and "SO3" in text
     width, height = float(reader.pages[0].mediabox.width), float(reader.pages[0].mediabox.height)
     assert (round(width), round(height)) == (595, 842)  # A4 in points
+
+
+def test_pdf_printer_process_prints_and_reports_errors(tmp_path: Path) -> None:
+    html_file = tmp_path / "workforce.html"
+    html_file.write_text(render_html(_notebook(), FACTS), encoding="utf-8")
+    printer = PdfPrinter(1)
+    try:
+        with pytest.raises(RenderError, match="missing.html not written: FileNotFoundError"):
+            printer.write_pdf(tmp_path / "missing.html", tmp_path / "missing.pdf")
+        pdf = printer.write_pdf(html_file, tmp_path / "out" / "workforce.pdf")  # still serving
+    finally:
+        printer.close()
+    text = pypdf.PdfReader(pdf).pages[0].extract_text()
+    assert "Workforce" in text and "SO3" in text
 
 
 def test_index_links_reports_in_order_and_the_data() -> None:

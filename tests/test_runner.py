@@ -1,7 +1,8 @@
-"""The runner: incremental reruns, failure safety, parameters, publishing.
+"""The runner: incremental reruns, failure safety, parameters, publishing, scheduling.
 
-Tiny notebooks under tests/notebooks/ (no pandas in the kernel) keep each execution about a
-second; one cold run is shared (copied per test) so the module executes 7 notebooks in all.
+Tiny notebooks (under tests/notebooks/, or written by a test; no pandas in the kernel) keep
+each execution under a second; one cold run is shared (copied per test). The end-to-end test
+runs the real notebooks once, on a small demo set.
 """
 
 from __future__ import annotations
@@ -14,10 +15,11 @@ from pathlib import Path
 
 import pytest
 
-from pipeline import paths
+from pipeline import forkserver, paths
 from pipeline.runner import (
     PipelineError,
     RunConfig,
+    RunTools,
     change_reason,
     check_parameters,
     code_dependencies,
@@ -28,7 +30,7 @@ from pipeline.runner import (
 )
 from pipeline.schema import METRICS_COLUMNS
 from pipeline.stages import STAGES as PIPELINE_STAGES
-from pipeline.stages import Stage
+from pipeline.stages import Stage, makespan, priorities, start_order
 
 NOTEBOOKS = Path(__file__).parent / "notebooks"
 YEAR = 2023
@@ -185,11 +187,15 @@ def test_code_dependencies_follow_imports_recursively(tmp_path: Path) -> None:
     (pkg / "a.py").write_text("from . import b\n")
     (pkg / "b.py").write_text("def f():\n    from pkg.sub.c import g\n")
     (pkg / "sub" / "__init__.py").write_text("")
-    (pkg / "sub" / "c.py").write_text("import json\n")
-    (pkg / "unused.py").write_text("")
+    (pkg / "sub" / "c.py").write_text(
+        "import json\ntry:\n    import pkg.d\nexcept ImportError:\n    pass\n"
+        "class C:\n    def m(self):\n        if True:\n            from pkg import e\n"
+    )
+    for name in ("d", "e", "unused"):
+        (pkg / f"{name}.py").write_text("x = [i for i in range(3)]\n")
     found = code_dependencies(["%matplotlib inline\nfrom pkg import a\nx = 1"], pkg)
     assert [p.relative_to(pkg).as_posix() for p in found] == [
-        "__init__.py", "a.py", "b.py", "sub/__init__.py", "sub/c.py",
+        "__init__.py", "a.py", "b.py", "d.py", "e.py", "sub/__init__.py", "sub/c.py",
     ]
 
 
@@ -235,6 +241,194 @@ def test_swap_replaces_folder_and_recovers_an_interrupted_swap(tmp_path: Path) -
     assert (final / "new.txt").read_text() == "new"
 
 
+# ------------------------------------------------------------------ gate, kernels, scheduling
+
+
+def _write_notebook(path: Path, source: str, extra_parameters: str = "") -> None:
+    """A stage notebook: the standard parameters cell, then `source` as one code cell."""
+    import nbformat
+
+    parameters = nbformat.v4.new_code_cell(
+        'year = None\nraw_dir = "data/raw/demo"\ninstitution = "icr"\nprocessed_dir = None\n'
+        "work_dir = None\n" + extra_parameters
+    )
+    parameters.metadata["tags"] = ["parameters"]
+    nb = nbformat.v4.new_notebook(cells=[parameters, nbformat.v4.new_code_cell(source)])
+    nb.metadata["kernelspec"] = {"name": "tc-pipeline", "display_name": "tc", "language": "python"}
+    nbformat.write(nb, path)
+
+
+# A data-quality stand-in: writes its results (with a timestamp) next to the data it checks,
+# and fails on a "critical" value, after the reports have run alongside it.
+GATE_SOURCE = """\
+import time
+from pathlib import Path
+
+folder = Path(processed_dir)
+(folder / "checks.json").write_text(f'{{"checked_at": {time.time()}}}')
+if "critical" in (folder / "x.txt").read_text():
+    raise ValueError("critical check failed")
+"""
+
+
+def _gate_config(root: Path, lines: list[str]) -> RunConfig:
+    stages = (
+        STAGES[0], STAGES[1],
+        Stage("check", "check.ipynb", "Data checks", report=False, depends_on=("clean",),
+              inputs=("processed:*",), outputs=("processed:checks",), gate=True),
+    )
+    return RunConfig(
+        raw_dir=root / "raw", year=YEAR, stages=stages, root=root, notebooks_dir=root / "nb",
+        processed_root=root / "processed", reports_root=root / "reports",
+        work_root=root / "work", echo=lines.append,
+    )
+
+
+def test_a_failed_gate_stops_publication_though_the_reports_ran_alongside(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "nb").mkdir()
+    for name in ("clean.ipynb", "report.ipynb"):
+        shutil.copy(NOTEBOOKS / name, tmp_path / "nb" / name)
+    _write_notebook(tmp_path / "nb" / "check.ipynb", GATE_SOURCE)
+    (tmp_path / "raw").mkdir()
+    (tmp_path / "raw" / "x.csv").write_text("a\n1\n")
+    lines: list[str] = []
+    run(_gate_config(tmp_path, lines))
+    # The report did not wait for the gate: both ran after the cleaning, side by side.
+    assert any("alongside" in line for line in lines if "running" in line)
+    # The gate rewrites checks.json (an input folder) each run: still nothing to rerun.
+    lines.clear()
+    assert run(_gate_config(tmp_path, lines)).up_to_date, lines
+
+    report_dir = tmp_path / "reports" / str(YEAR)
+    before = _digests(report_dir)
+    (tmp_path / "raw" / "x.csv").write_text("a\ncritical\n")
+    lines.clear()
+    with pytest.raises(PipelineError) as caught:
+        run(_gate_config(tmp_path, lines))
+    message = str(caught.value)
+    assert "The data checks stage (check) stopped the run: no report was published" in message
+    assert "ValueError: critical check failed" in message and "left untouched" in message
+    assert any("report_x" in line and " done " in line for line in lines)  # it still ran
+    assert _digests(report_dir) == before
+
+
+PROBE_SOURCE = """\
+import json, os, sys
+from pathlib import Path
+
+preloaded = "pipeline.paths" in sys.modules
+from pipeline import paths  # noqa: E402 - the probe looks before it imports
+
+seen = getattr(json, "probe_marker", None)
+json.probe_marker = stage
+out = Path(work_dir) / "probes"
+out.mkdir(parents=True, exist_ok=True)
+(out / f"{stage}.json").write_text(json.dumps(
+    {"pid": os.getpid(), "seen": seen, "preloaded": preloaded, "cwd": os.getcwd()}))
+if stage == "die":
+    os._exit(3)
+"""
+
+
+def _probe_config(root: Path, names: tuple[str, ...]) -> RunConfig:
+    stages = tuple(  # one after the other
+        Stage(name, "probe.ipynb", name, report=False, extra_parameters={"stage": name},
+              depends_on=names[:i][-1:])
+        for i, name in enumerate(names)
+    )
+    return RunConfig(
+        raw_dir=root / "raw", year=YEAR, stages=stages, root=root, notebooks_dir=root,
+        processed_root=root / "processed", reports_root=root / "reports",
+        work_root=root / "work", jobs=1, privacy_checks=False, echo=lambda line: None,
+    )
+
+
+def test_each_notebook_gets_a_fresh_kernel_with_the_libraries_preloaded(tmp_path: Path) -> None:
+    _write_notebook(tmp_path / "probe.ipynb", PROBE_SOURCE, 'stage = "a"\n')
+    (tmp_path / "raw").mkdir()
+    with pytest.raises(PipelineError, match="Kernel died"):  # a crashed kernel is reported
+        run(_probe_config(tmp_path, ("a", "b", "die")))
+    probes = [json.loads((tmp_path / "work" / str(YEAR) / "probes" / f"{name}.json").read_text())
+              for name in ("a", "b")]
+    assert probes[0]["pid"] != probes[1]["pid"]
+    assert [p["seen"] for p in probes] == [None, None]  # nothing of one notebook in the next
+    assert {p["cwd"] for p in probes} == {str(tmp_path)}
+    if forkserver.available():
+        assert all(p["preloaded"] for p in probes)  # forked from the server, not a new process
+
+
+def test_a_stage_whose_code_changed_since_the_server_started_gets_an_ordinary_kernel() -> None:
+    class Server:
+        up = True
+
+        def alive(self) -> bool:
+            return self.up
+
+    server, manager = Server(), type("Manager", (), {})
+    tools = RunTools(kernels=server, kernel_manager=manager,  # type: ignore[arg-type]
+                     kernel_code={"pipeline/a.py": "1", "pipeline/b.py": "2"})
+    assert tools.forked_kernel({"pipeline/a.py": "1", "pipeline/c.py": "9"}) is manager
+    assert tools.forked_kernel({"pipeline/a.py": "edited"}) is None
+    server.up = False
+    assert tools.forked_kernel({"pipeline/a.py": "1"}) is None
+    assert RunTools().forked_kernel({}) is None
+
+
+def test_start_order_is_the_fastest_in_simulation() -> None:
+    costs = {"00_clean": 4.0, "10_data_quality": 10.5, "20_workforce": 7.9,
+             "30_destinations": 2.7, "31_motivation": 4.3, "32_staff_survey": 3.2,
+             "90_scorecard": 3.5}
+    rank = priorities(PIPELINE_STAGES, costs)
+    longest_first = sorted(PIPELINE_STAGES, key=lambda s: -rank[s.name])
+    chosen = start_order(PIPELINE_STAGES, costs, jobs=2)
+    # Data quality (nothing waits for it) goes beside the scorecard, not first.
+    assert makespan(chosen, costs, 2) < makespan(longest_first, costs, 2)
+    names = [s.name for s in chosen]
+    assert names[0] == "00_clean" and names.index("10_data_quality") > names.index("20_workforce")
+    # Without measurements (or with one worker) the order is longest chain first.
+    assert start_order(PIPELINE_STAGES, costs, jobs=1) == longest_first
+    assert makespan(longest_first, dict.fromkeys(costs, 1.0), 1) == 7.0
+
+
+def _tables_read(notebook: Path) -> set[str]:
+    """Table names a notebook passes to `ctx.table(...)` / `ctx.tables(...)`."""
+    import ast
+    import importlib
+
+    names: dict[str, object] = {}
+    found: set[str] = set()
+    for cell in json.loads(notebook.read_text())["cells"]:
+        if cell["cell_type"] != "code":
+            continue
+        tree = ast.parse("".join(cell["source"]))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom) and node.module:
+                module = importlib.import_module(node.module)
+                names.update({a.name: getattr(module, a.name, None) for a in node.names})
+            if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+                    and node.func.attr in ("table", "tables")):
+                for arg in node.args:
+                    if isinstance(arg, ast.Constant):
+                        found.add(arg.value)
+                    elif isinstance(arg, ast.Starred) and isinstance(arg.value, ast.Name):
+                        found.update(names[arg.value.id])
+    return found
+
+
+@pytest.mark.parametrize("stage", [s for s in PIPELINE_STAGES if s.report], ids=lambda s: s.name)
+def test_stage_inputs_cover_the_tables_its_notebook_reads(stage: Stage) -> None:
+    """A table read but not declared would not rerun the report when it changes."""
+    notebook = paths.NOTEBOOKS_DIR / stage.notebook
+    if not notebook.exists():
+        pytest.skip(f"{stage.notebook} not written yet")
+    declared = {spec.split(":", 1)[1] for spec in stage.inputs if spec.startswith("processed:")}
+    if "*" in declared:
+        return
+    assert _tables_read(notebook) <= declared
+
+
 # ------------------------------------------------------------------ end to end (real notebooks)
 
 REAL_NOTEBOOKS = [paths.NOTEBOOKS_DIR / s.notebook for s in PIPELINE_STAGES]
@@ -267,7 +461,7 @@ def test_end_to_end_on_demo_data_matches_the_answer_key(tmp_path: Path) -> None:
 
     from pipeline.demo import generate
 
-    raw = generate(tmp_path / "raw", institution="icr", seed=2023, scale=0.5)
+    raw = generate(tmp_path / "raw", institution="icr", seed=2023, scale=0.2)
     result = run(RunConfig(
         raw_dir=raw, processed_root=tmp_path / "processed", reports_root=tmp_path / "reports",
         work_root=tmp_path / "work", echo=lambda line: None,
