@@ -2,6 +2,8 @@
 
 import pandas as pd
 import pytest
+from metric_checks import assert_share as _assert_share
+from metric_checks import metric_row as _row
 
 from pipeline import schema
 from pipeline.analysis import destinations as de
@@ -41,16 +43,6 @@ def destinations():
     ])
 
 
-def _row(metrics, metric, group):
-    found = metrics[(metrics["metric"] == metric) & (metrics["group"] == group)]
-    assert len(found) == 1, f"{metric} {group!r}: {len(found)} rows"
-    return found.iloc[0]
-
-
-def _assert_share(metrics, metric, group, numerator, denominator):
-    row = _row(metrics, metric, group)
-    assert (row["numerator"], row["denominator"]) == (numerator, denominator)
-    assert row["value"] == pytest.approx(numerator / denominator, abs=1e-12)
 
 
 def test_sector_share_every_sector_with_zeros(destinations, institution):

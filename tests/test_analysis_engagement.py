@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
+from metric_checks import metric_row as value
 
 from pipeline.analysis import engagement as eng
 from pipeline.schema import PROCESSED_COLUMNS
@@ -84,10 +85,6 @@ def hr_staff() -> pd.DataFrame:
     )
 
 
-def value(metrics: pd.DataFrame, metric: str, group: str = "") -> pd.Series:
-    rows = metrics[(metrics["metric"] == metric) & (metrics["group"] == group)]
-    assert len(rows) == 1, f"{metric} {group!r}: {len(rows)} rows"
-    return rows.iloc[0]
 
 
 def test_attendees_are_distinct_internal_people_per_event(events):

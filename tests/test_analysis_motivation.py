@@ -4,6 +4,8 @@ import math
 
 import pandas as pd
 import pytest
+from metric_checks import assert_share as _assert_share
+from metric_checks import metric_row as _row
 
 from pipeline import schema
 from pipeline.analysis import motivation as mo
@@ -62,16 +64,6 @@ def tables():
             "motivation_comment_themes": themes, "hr_staff": _frame("hr_staff", census)}
 
 
-def _row(metrics, metric, group):
-    found = metrics[(metrics["metric"] == metric) & (metrics["group"] == group)]
-    assert len(found) == 1, f"{metric} {group!r}: {len(found)} rows"
-    return found.iloc[0]
-
-
-def _assert_share(metrics, metric, group, numerator, denominator):
-    row = _row(metrics, metric, group)
-    assert (row["numerator"], row["denominator"]) == (numerator, denominator)
-    assert row["value"] == pytest.approx(numerator / denominator, abs=1e-12)
 
 
 def test_agree_share_excludes_dont_know_and_blank(tables, institution):

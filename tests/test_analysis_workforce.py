@@ -6,6 +6,7 @@ import math
 
 import pandas as pd
 import pytest
+from metric_checks import metric_row as value
 
 from pipeline.analysis import workforce as wf
 from pipeline.analysis.stats import wilson_interval
@@ -104,10 +105,6 @@ def tables(hr_staff, hr_leavers, hr_promotions) -> dict[str, pd.DataFrame]:
             **empty}
 
 
-def value(metrics: pd.DataFrame, metric: str, group: str = "") -> pd.Series:
-    rows = metrics[(metrics["metric"] == metric) & (metrics["group"] == group)]
-    assert len(rows) == 1, f"{metric} {group!r}: {len(rows)} rows"
-    return rows.iloc[0]
 
 
 def test_headcount_total_and_groups_exclude_other_staff(hr_staff):
