@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import csv
 import re
-from collections import Counter
 from collections.abc import Iterable
 from functools import lru_cache
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from pipeline.cleaning.log import CleaningLog
@@ -79,23 +79,17 @@ def map_values(
     counted by raw value in `log.unmapped`.
     """
     table = _restricted(name, None if allowed is None else tuple(allowed))
-    found: dict[str, object] = {}
-    mapped: list[object] = []
-    raws = values.astype("string").str.strip().to_numpy(dtype=object, na_value=None)
-    for raw in raws:
-        if raw is None or raw == "":
-            mapped.append(None)
-            continue
-        if raw not in found:
-            found[raw] = table.get(normalise_key(raw), _UNMAPPED)
-        mapped.append(found[raw])
-    unmapped = Counter(
-        raw for raw, canonical in zip(raws, mapped, strict=True) if canonical is _UNMAPPED
-    )
+    raws = values.astype("string").str.strip()
+    # Each distinct spelling is looked up once: a million answers hold a few dozen.
+    codes, spellings = pd.factorize(raws.replace("", pd.NA))
+    canonical = [table.get(normalise_key(raw), _UNMAPPED) for raw in spellings]
+    unmapped = [i for i, value in enumerate(canonical) if value is _UNMAPPED]
     if unmapped:
-        log.add_unmapped(column, dict(unmapped))
-    clean = [None if canonical is _UNMAPPED else canonical for canonical in mapped]
-    return pd.Series(clean, index=values.index, dtype="string")
+        counts = np.bincount(codes[codes >= 0], minlength=len(spellings))
+        log.add_unmapped(column, {spellings[i]: int(counts[i]) for i in unmapped})
+    lookup = pd.array([None if value is _UNMAPPED else value for value in canonical],
+                      dtype="string")
+    return pd.Series(lookup.take(codes, allow_fill=True), index=values.index)  # -1: blank
 
 
 def _restricted(name: str, allowed: tuple[str, ...] | None) -> dict[str, str | None]:

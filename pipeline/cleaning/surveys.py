@@ -12,6 +12,7 @@ import pandas as pd
 
 from pipeline.cleaning.common import (
     CleaningContext,
+    by_unique,
     conform,
     drop_exact_duplicates,
     parse_date_column,
@@ -35,7 +36,7 @@ from pipeline.schema import (
 def likert_codes(values: pd.Series, *, column: str, log: CleaningLog) -> pd.Series:
     """Likert answers -> Int64 codes 1..5; Don't know / N/A / blank -> <NA>."""
     labels = map_values(values, "likert", column=column, log=log, allowed=[*LIKERT, DONT_KNOW])
-    return labels.map(LIKERT, na_action="ignore").astype("Int64")
+    return by_unique(labels, lambda unique: unique.map(LIKERT)).astype("Int64")
 
 
 def _ambitions_table(frame: pd.DataFrame, raw_ambitions: pd.Series) -> pd.DataFrame:
