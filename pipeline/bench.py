@@ -5,9 +5,9 @@ Prints one table (issue 9 targets in the last column):
 - on the demo data (`data/raw/demo` copied to a temporary folder, never changed in place):
   a cold full run, a second run with nothing changed, and a run after one raw file changed;
   each is a `python` process of its own, as `make report` is;
-- `plain_run`: the same cleaning, validation and metric functions the notebooks call, in one
-  plain Python process (no kernels, charts, tables, HTML or PDF), and the ratio of the cold
-  notebook run to it;
+- `plain_run`: the notebooks' own code (cleaning, validation, metrics, tables, charts) in
+  one plain Python process, without kernels, papermill, HTML or PDF, and the ratio of the
+  cold notebook run to it: the cost of notebooks themselves, and of printing them;
 - a scale run: `plain_run` on 100,000 staff per census over 5 censuses and 1,000,000 staff
   survey responses, with its time and peak memory. The data is made once from the demo files
   (`make_scale_data`: copies with new IDs, e-mails and response IDs, so it keeps the data
@@ -52,79 +52,56 @@ TARGETS = {
 def plain_run(
     raw_dir: Path, processed_dir: Path, work_dir: Path, institution: str, year: int,
 ) -> dict[str, float]:
-    """The stage notebooks' computations in this process; returns seconds per stage.
+    """Every stage notebook's own code, in stage order, in this process; seconds per stage.
 
-    Calls what each notebook calls, in stage order: `clean_all`; `validate_processed_dir`
-    (Great Expectations) and its critical check; each analysis's metric function on the
-    tables read through the same `ReportContext`, protected and written by
-    `ctx.publish_metrics`; the scorecard on those metrics. Nothing is displayed.
+    The code cells run with `exec` in a fresh namespace per notebook, with the parameters
+    the runner would pass: the same cleaning, validation, metrics, tables and charts,
+    without kernels, papermill, nbconvert or PDF. What a notebook displays is formatted as
+    its HTML (as the kernel does) and dropped. The difference from a full run is therefore
+    the cost of running the work as notebooks and printing them.
     """
     from pipeline.forkserver import skip_slow_iri_checker
+    from pipeline.stages import STAGES, topological_order
 
     skip_slow_iri_checker()  # as the runner and its kernels do: a fair comparison
+    params = {"year": year, "raw_dir": str(raw_dir), "institution": institution,
+              "processed_dir": str(processed_dir), "work_dir": str(work_dir)}
     timings: dict[str, float] = {}
-
-    def timed(stage: str, work: Callable[[Any], None]) -> None:
-        from pipeline.notebook import setup
-
+    for stage in topological_order(STAGES):
+        cells = _code_cells(paths.NOTEBOOKS_DIR / stage.notebook)
         started = time.perf_counter()
-        ctx = setup(stage, year, raw_dir, institution, processed_dir, work_dir)
-        work(ctx)
-        timings[stage] = time.perf_counter() - started
-
-    from pipeline.action_plan import load_plan_for
-    from pipeline.analysis.destinations import destinations_metrics, unclassified_answers
-    from pipeline.analysis.engagement import events_table
-    from pipeline.analysis.motivation import motivation_metrics
-    from pipeline.analysis.scorecard import build_scorecard
-    from pipeline.analysis.staff_survey import comparison_table, staff_survey_metrics
-    from pipeline.analysis.workforce import ALL_TABLES, workforce_metrics
-    from pipeline.cleaning import clean_all
-    from pipeline.quality.validate import validate_processed_dir
-
-    def clean(ctx: Any) -> None:
-        clean_all(ctx.raw_dir, ctx.processed_dir, ctx.institution)
-
-    def quality(ctx: Any) -> None:
-        ctx.read_cleaning_log()
-        validate_processed_dir(ctx.processed_dir, ctx.institution, ctx.year,
-                               stop=False).raise_for_critical()
-
-    def workforce(ctx: Any) -> None:
-        ctx.publish_metrics(workforce_metrics(ctx.tables(*ALL_TABLES), ctx.institution,
-                                              ctx.year))
-        events_table(ctx.table("events"), ctx.year)
-
-    def destinations(ctx: Any) -> None:
-        table = ctx.table("destinations_survey")
-        ctx.publish_metrics(destinations_metrics({"destinations_survey": table},
-                                                 ctx.institution, ctx.year))
-        unclassified_answers(table, ctx.year)
-
-    def motivation(ctx: Any) -> None:
-        tables = ctx.tables("motivation_survey", "motivation_ambitions",
-                            "motivation_comment_themes", "hr_staff")
-        ctx.publish_metrics(motivation_metrics(tables, ctx.institution, ctx.year))
-
-    def staff_survey(ctx: Any) -> None:
-        survey = ctx.table("staff_survey")
-        ctx.publish_metrics(staff_survey_metrics({"staff_survey": survey}, ctx.institution,
-                                                 ctx.year))
-        comparison_table(survey, ctx.year)
-
-    def scorecard(ctx: Any) -> None:
-        result = build_scorecard(load_plan_for(ctx.institution.name), ctx.analysis_metrics(),
-                                 ctx.table("activity_log"), ctx.year,
-                                 threshold=ctx.rules.threshold)
-        ctx.publish_metrics(result.metrics)
-
-    for stage, work in (
-        ("00_clean", clean), ("10_data_quality", quality), ("20_workforce", workforce),
-        ("30_destinations", destinations), ("31_motivation", motivation),
-        ("32_staff_survey", staff_survey), ("90_scorecard", scorecard),
-    ):
-        timed(stage, work)
+        namespace: dict[str, Any] = {"__name__": "__main__", "display": _format, **params}
+        with contextlib.redirect_stdout(io.StringIO()):  # say() prints outside IPython
+            for number, source in cells:
+                _run_cell(source, namespace, f"{stage.notebook} cell {number}")
+        timings[stage.name] = time.perf_counter() - started
     return timings
+
+
+def _code_cells(notebook: Path) -> list[tuple[int, str]]:
+    """(position, source) of each code cell except the parameters cell."""
+    cells = json.loads(notebook.read_text(encoding="utf-8"))["cells"]
+    return [(number, "".join(cell["source"])) for number, cell in enumerate(cells, start=1)
+            if cell["cell_type"] == "code"
+            and "parameters" not in cell.get("metadata", {}).get("tags", [])]
+
+
+def _run_cell(source: str, namespace: dict[str, Any], where: str) -> None:
+    """Run a cell as a kernel would: a last bare expression is displayed."""
+    import ast
+
+    tree = ast.parse(source, filename=where)
+    last = tree.body.pop() if tree.body and isinstance(tree.body[-1], ast.Expr) else None
+    exec(compile(tree, where, "exec"), namespace)  # noqa: S102 - our own notebooks
+    if last is not None:
+        _format(eval(compile(ast.Expression(last.value), where, "eval"), namespace))  # noqa: S307
+
+
+def _format(*objects: Any) -> None:  # noqa: ANN401 - anything a notebook shows
+    """What the kernel's display does with an object: its HTML, or its text."""
+    for obj in objects:
+        if obj is not None:
+            obj._repr_html_() if hasattr(obj, "_repr_html_") else repr(obj)
 
 
 # ---------------------------------------------------------------------------- scale data
@@ -365,7 +342,7 @@ def bench_demo(base: Path, demo_dir: Path, institution: str, table: Table) -> No
     table.add(f"demo: after changing {changed}", f"{after['seconds']:.1f} s")
     table.add(f"    reran: {_executed(after)}", "")
     plain = measure("plain", base / "plain", raw, institution, cold["year"])
-    table.add("demo: same functions, one plain process", f"{plain['seconds']:.1f} s")
+    table.add("demo: same notebook code, one plain process", f"{plain['seconds']:.1f} s")
     ratio = cold["seconds"] / plain["seconds"]
     table.add("demo: notebook overhead (cold run / plain)", f"{ratio:.2f}x", TARGETS["ratio"],
               ratio)
@@ -382,7 +359,7 @@ def bench_scale(demo_dir: Path, institution: str, table: Table, notebooks: bool)
     with tempfile.TemporaryDirectory(prefix="tc-bench-scale-") as tmp:
         year = _latest_year(data.raw_dir)
         plain = measure("plain", Path(tmp) / "plain", data.raw_dir, institution, year)
-        table.add("scale: clean + validate + metrics, one process", f"{plain['seconds']:.1f} s",
+        table.add("scale: same notebook code, one plain process", f"{plain['seconds']:.1f} s",
                   TARGETS["scale"], plain["seconds"])
         table.add("scale: peak memory", f"{plain['peak_mib']:,.0f} MiB", TARGETS["memory"],
                   plain["peak_mib"])

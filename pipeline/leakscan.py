@@ -22,14 +22,15 @@ from __future__ import annotations
 
 import argparse
 import html
-import io
 import re
 import sys
+import threading
 import zipfile
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import pyarrow.parquet as pq
@@ -44,6 +45,7 @@ CONTEXT_CHARS = 40
 RAW_SUFFIXES = (".csv", ".xlsx")
 ZIP_SUFFIXES = (".xlsx", ".docx", ".pptx", ".odt", ".ods", ".zip")
 _DATA_URI = re.compile(r"data:[\w/+.-]+;base64,[A-Za-z0-9+/=\s]+", re.I)
+_PDFIUM_LOCK = threading.Lock()
 
 Reader = Callable[[Path, str], pd.DataFrame]
 
@@ -286,15 +288,39 @@ def _texts(path: Path) -> list[str]:
 
 
 def _pdf_text(path: Path, data: bytes) -> str:
-    from pypdf import PdfReader
-
     try:
-        reader = PdfReader(io.BytesIO(data))
-        pages = [page.extract_text() or "" for page in reader.pages]
-        metadata = [str(v) for v in (reader.metadata or {}).values()]
+        pages, metadata = pdf_pages_text(data)
     except Exception as err:  # a PDF we cannot read must fail the scan, not pass it
         raise LeakScanError(f"Could not read the text of {path}: {err}") from err
     return "\n".join(pages + metadata)
+
+
+def pdf_pages_text(data: bytes) -> tuple[list[str], list[str]]:
+    """The text of each page of a PDF, and its metadata values (title, author...).
+
+    PDFium (pypdfium2) reads the text about twenty times faster than pure-Python readers.
+    It is not thread-safe (the runner scans reports in several threads): one call at a
+    time, and every PDFium object closed before the lock is released.
+    """
+    import pypdfium2 as pdfium
+
+    with _PDFIUM_LOCK:
+        document = pdfium.PdfDocument(data)
+        try:
+            pages = [_page_text(document[i]) for i in range(len(document))]
+            metadata = [str(v) for v in document.get_metadata_dict().values() if v]
+        finally:
+            document.close()
+    return pages, metadata
+
+
+def _page_text(page: Any) -> str:  # noqa: ANN401 - pypdfium2 page
+    textpage = page.get_textpage()
+    try:
+        return textpage.get_text_bounded()
+    finally:
+        textpage.close()
+        page.close()
 
 
 def _decode(data: bytes) -> str:

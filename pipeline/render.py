@@ -110,7 +110,9 @@ def render_html(nb: Any, facts: ReportFacts, *, triage: bool = False) -> str:
     `triage=True` keeps the code and error output (for `work/<year>/failed/`, never shared).
     Raises RenderError when the page would load anything from outside itself.
     """
-    resources = {"tc": {**asdict(facts), "css": report_css(), "triage": triage}}
+    resources = {"tc": {**asdict(facts), "css": report_css(), "triage": triage},
+                 # the page <title> (browser tab, PDF title): nbconvert's default is "Notebook"
+                 "metadata": {"name": f"{facts.title} {facts.year}: {facts.institution}"}}
     html, _ = _exporter(triage).from_notebook_node(nb, resources=resources)
     external = external_references(html)
     if external:

@@ -189,6 +189,19 @@ def test_scan_refuses_to_pass_when_it_has_nothing_to_look_for(tmp_path, capsys):
     assert "could not run" in capsys.readouterr().err
 
 
+def test_pdfs_scanned_from_many_threads_at_once(tmp_path):
+    # PDFium is not thread-safe and the runner scans reports in parallel: without the
+    # lock in `pdf_pages_text` this crashes the process (seen: segfault in libpdfium).
+    from concurrent.futures import ThreadPoolExecutor
+
+    pdfs = [_pdf(f"<h1>Report {i}</h1>" + "<p>Figures for the year.</p>" * 200)
+            for i in range(4)]
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        texts = list(pool.map(lambda i: leakscan.pdf_pages_text(pdfs[i % 4])[0], range(400)))
+    for i, pages in enumerate(texts):
+        assert f"Report {i % 4}" in pages[0] and len(pages) > 1
+
+
 def test_unreadable_pdf_fails_the_scan(tmp_path, identifiers):
     reports = _reports(tmp_path, {"broken.pdf": b"%PDF-1.7 garbage"})
     with pytest.raises(LeakScanError, match="broken.pdf"):

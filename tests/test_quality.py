@@ -328,6 +328,25 @@ def test_json_round_trip_and_report_view(tmp_path, capfd, monkeypatch):
     assert summary.loc["hr_leavers", "warnings_failed"] == 1  # dataset missing
 
 
+def test_checks_by_kind_count_every_expectation_once(valid_report):
+    kinds = valid_report.by_kind().set_index("kind")
+    assert kinds["expectations"].sum() == len(valid_report.results)
+    assert (kinds["passed"] == kinds["expectations"]).all()
+    cross_table = valid_report.results["column"].astype(str).str.startswith("qc_").sum()
+    assert kinds.loc["Rules across columns and tables", "expectations"] == cross_table > 0
+    assert "Other checks" not in kinds.index  # every expectation used has a kind
+
+
+def test_a_failed_check_shows_in_its_kind():
+    staff = valid_tables()["hr_staff"]
+    staff.loc[0, "fte"] = 1.7  # out of range: critical
+    staff.loc[[1, 2], "grade"] = pd.NA  # unmapped: a warning
+    kinds = validate_tables(only(hr_staff=staff), INSTITUTION, YEAR).by_kind().set_index("kind")
+    assert kinds.loc["Numbers and dates in range", "critical_failed"] == 1
+    assert kinds.loc["Required values present", "warnings_failed"] == 1
+    assert kinds["critical_failed"].sum() == 1
+
+
 def test_unknown_dataset_name_is_a_clear_error():
     with pytest.raises(ValueError, match="hr_stafff"):
         validate_tables({"hr_stafff": pd.DataFrame()}, INSTITUTION, YEAR)

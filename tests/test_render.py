@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import base64
-import io
 import re
 from pathlib import Path
 
 import nbformat
-import pypdf
+import pypdfium2 as pdfium
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
+from pipeline.leakscan import pdf_pages_text
 from pipeline.render import (
     IndexEntry,
     PdfPrinter,
@@ -90,11 +90,11 @@ def test_triage_copy_keeps_code_and_errors() -> None:
 
 def test_pdf_has_pages_title_and_page_numbers(tmp_path: Path) -> None:
     pdf = write_pdf(render_html(_notebook(), FACTS), tmp_path / "workforce.pdf")
-    reader = pypdf.PdfReader(io.BytesIO(pdf.read_bytes()))
-    assert len(reader.pages) >= 1
-    text = reader.pages[0].extract_text()
-    assert "Workforce" in text and "Page 1 of" in text and "SO3" in text
-    width, height = float(reader.pages[0].mediabox.width), float(reader.pages[0].mediabox.height)
+    pages, metadata = pdf_pages_text(pdf.read_bytes())
+    assert len(pages) >= 1
+    assert "Workforce" in pages[0] and "Page 1 of" in pages[0] and "SO3" in pages[0]
+    assert any("Workforce" in value for value in metadata)  # the document title
+    width, height = pdfium.PdfDocument(pdf)[0].get_size()
     assert (round(width), round(height)) == (595, 842)  # A4 in points
 
 
@@ -108,7 +108,7 @@ def test_pdf_printer_process_prints_and_reports_errors(tmp_path: Path) -> None:
         pdf = printer.write_pdf(html_file, tmp_path / "out" / "workforce.pdf")  # still serving
     finally:
         printer.close()
-    text = pypdf.PdfReader(pdf).pages[0].extract_text()
+    text = pdf_pages_text(pdf.read_bytes())[0][0]
     assert "Workforce" in text and "SO3" in text
 
 

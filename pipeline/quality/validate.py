@@ -41,6 +41,33 @@ REPORT_COLUMNS = (
 )
 
 
+# Expectations grouped into kinds a reader understands; cross-table rules are checks on the
+# derived `qc_*` columns (`crosschecks`), whatever expectation counts their failures.
+CHECK_KINDS = {
+    "expect_table_columns_to_match_set": "Columns present and of the right type",
+    "pandas:no_extra_columns": "Columns present and of the right type",
+    "pandas:column_kinds": "Columns present and of the right type",
+    "pandas:column_dtypes": "Columns present and of the right type",
+    "pandas:no_pii_columns": "No names, e-mails or staff IDs",
+    "expect_column_values_to_not_be_null": "Required values present",
+    "expect_column_values_to_be_in_set": "Values from the allowed lists",
+    "expect_column_distinct_values_to_contain_set": "Expected categories present",
+    "expect_column_values_to_be_between": "Numbers and dates in range",
+    "expect_compound_columns_to_be_unique": "No duplicate records",
+    "expect_column_values_to_be_unique": "No duplicate records",
+    "qc": "Rules across columns and tables",
+    "not run": "Not run (input missing)",
+}
+OTHER_KIND = "Other checks"
+
+
+def check_kind(expectation: str, column: object) -> str:
+    """The kind of check (`CHECK_KINDS`) an expectation on `column` belongs to."""
+    if isinstance(column, str) and column.startswith("qc_"):
+        return CHECK_KINDS["qc"]
+    return CHECK_KINDS.get(expectation, OTHER_KIND)
+
+
 class DataQualityError(ValueError):
     """A critical expectation failed: the run stops before any report is made."""
 
@@ -87,16 +114,31 @@ class ValidationReport:
 
     def summary(self) -> pd.DataFrame:
         """Per dataset: rows validated, expectations, and how many failed at each level."""
+        summary = self._counts(self.results["dataset"].rename("dataset"))
+        summary.insert(0, "rows", summary.index.map(self.rows).astype("Int64"))
+        return summary.reset_index()
+
+    def by_kind(self) -> pd.DataFrame:
+        """Per kind of check (`CHECK_KINDS`, in that order): expectations and results.
+
+        What a reader needs instead of the full list (200 rows); the list is in the JSON.
+        """
+        res = self.results
+        kinds = [check_kind(e, c) for e, c in zip(res["expectation"], res["column"],
+                                                     strict=True)]
+        counts = self._counts(pd.Series(kinds, index=res.index, name="kind"))
+        order = dict.fromkeys([*CHECK_KINDS.values(), OTHER_KIND])
+        return counts.loc[[kind for kind in order if kind in counts.index]].reset_index()
+
+    def _counts(self, key: pd.Series) -> pd.DataFrame:
         res = self.results
         failed = ~res["success"]
         flags = pd.DataFrame({
-            "dataset": res["dataset"], "expectations": 1, "passed": res["success"].astype(int),
+            key.name: key, "expectations": 1, "passed": res["success"].astype(int),
             "critical_failed": (failed & (res["level"] == CRITICAL)).astype(int),
             "warnings_failed": (failed & (res["level"] == WARNING)).astype(int),
         })
-        summary = flags.groupby("dataset", sort=False).sum()
-        summary.insert(0, "rows", summary.index.map(self.rows).astype("Int64"))
-        return summary.reset_index()
+        return flags.groupby(key.name, sort=False).sum()
 
     def raise_for_critical(self) -> None:
         """Raise `DataQualityError` naming each failed critical expectation, with a sample."""
