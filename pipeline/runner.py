@@ -735,7 +735,11 @@ def _prepare(stage: Stage, layout: Layout) -> None:
 
 
 def execute_stage(job: StageJob, layout: Layout, config: RunConfig) -> list[str]:
-    """Execute (and for reports render) one stage; returns warnings. Raises PipelineError."""
+    """Execute one stage's notebook and check its outputs; returns warnings.
+
+    Raises PipelineError. A report is printed afterwards (`print_report`), while the
+    stages that need this one's data already run.
+    """
     import logging
 
     import papermill
@@ -776,10 +780,14 @@ def execute_stage(job: StageJob, layout: Layout, config: RunConfig) -> list[str]
             f"Stage {stage.name}: the output guard found {len(problems)} problem(s) in "
             f"{job.notebook.name}:\n  - " + "\n  - ".join(map(str, problems[:10]))
         )
-    if stage.report:
-        _render_report(job, layout)
-        warnings += _scan_report(job, layout)
     return warnings
+
+
+def print_report(job: StageJob, layout: Layout, warnings: list[str]) -> list[str]:
+    """Render an executed report to HTML and PDF and leak-scan them; returns `warnings`
+    with the scan's. Raises PipelineError when the report names anyone."""
+    _render_report(job, layout)
+    return warnings + _scan_report(job, layout)
 
 
 def _scan_report(job: StageJob, layout: Layout) -> list[str]:
@@ -920,20 +928,28 @@ def _start_order(plan: _Plan, jobs: int) -> list[Stage]:
 def _run_stages(
     plan: _Plan, config: RunConfig, base_facts: dict[str, Any], tools: RunTools | None = None
 ) -> dict:
-    """Execute what changed, in dependency order, `jobs` at a time. Returns StageResults."""
+    """Execute what changed, in dependency order, `jobs` notebooks at a time; print each
+    report once its notebook is done. Returns StageResults.
+
+    A stage's dependents start as soon as its notebook has written its data, not when its
+    report is printed: printing (a second pool) fills the cores while the next notebooks
+    run, instead of holding a worker while the stages after it wait.
+    """
     results: dict[str, StageResult] = {}
     present_names = {s.name for s in plan.present}
     progress = Progress(len(plan.present), config.echo)
-    running: dict[Future, tuple[StageJob, float]] = {}
+    jobs = max(1, config.jobs)
+    notebooks: dict[Future, tuple[StageJob, float]] = {}
+    printing: dict[Future, tuple[StageJob, float]] = {}
     failed = False
     preloaded = False
-    order = _start_order(plan, max(1, config.jobs))
-    with ThreadPoolExecutor(max_workers=max(1, config.jobs)) as pool:
+    order = _start_order(plan, jobs)
+    with ThreadPoolExecutor(jobs) as pool, ThreadPoolExecutor(jobs) as printers:
         try:
             while True:
                 if not failed:
                     for stage in order:
-                        if len(running) >= max(1, config.jobs):
+                        if len(notebooks) >= jobs:
                             break  # start a stage only when a worker is free: honest "running"
                         if stage.name in results or not _deps_met(stage, results, present_names):
                             continue
@@ -942,25 +958,34 @@ def _run_stages(
                             job.tools = tools
                             if stage.report and tools and tools.printer:
                                 tools.printer.start()  # after the cleaning: CPU is free then
-                            running[pool.submit(execute_stage, job, plan.layout, config)] = (
+                            notebooks[pool.submit(execute_stage, job, plan.layout, config)] = (
                                 job, time.perf_counter(),
                             )
                             progress.started(
-                                stage.name, [j.stage.name for j, _ in running.values()],
+                                stage.name, [j.stage.name for j, _ in notebooks.values()],
                                 results[stage.name].reason,
                             )
-                if not running:
+                if not notebooks and not printing:
                     break
-                if not preloaded and tools and tools.kernels and len(running) < config.jobs:
+                if not preloaded and tools and tools.kernels and len(notebooks) < jobs:
                     # A worker waits for a dependency: let the kernel server use that core to
                     # import what later stages import late (Great Expectations).
                     preloaded = True
                     later = [m for s in order if s.name not in results for m in s.preload]
                     if later:
                         tools.kernels.preload(later)
-                done, _ = wait(running, return_when=FIRST_COMPLETED)
+                done, _ = wait([*notebooks, *printing], return_when=FIRST_COMPLETED)
                 for future in done:
-                    job, started = running.pop(future)
+                    if future in printing:
+                        job, started = printing.pop(future)
+                    else:
+                        job, started = notebooks.pop(future)
+                        if job.stage.report and future.exception() is None:
+                            results[job.stage.name].status = "printing"  # its data is ready
+                            printing[printers.submit(
+                                print_report, job, plan.layout, future.result(),
+                            )] = (job, started)
+                            continue
                     failed |= not _finish(future, job, started, plan, results, progress, config)
         except BaseException:  # Ctrl-C: stop the running notebooks now, not when they end
             if tools and tools.kernels:
@@ -973,7 +998,8 @@ def _run_stages(
 
 def _deps_met(stage: Stage, results: dict[str, StageResult], present: set[str]) -> bool:
     return all(
-        dep not in present or results.get(dep, StageResult(dep, "")).status in ("done", "cached")
+        dep not in present
+        or results.get(dep, StageResult(dep, "")).status in ("done", "cached", "printing")
         for dep in stage.depends_on
     )
 

@@ -315,6 +315,52 @@ def test_a_failed_gate_stops_publication_though_the_reports_ran_alongside(
     assert _digests(report_dir) == before
 
 
+STAMP_SOURCE = """\
+import time
+from pathlib import Path
+
+Path(work_dir, "dependent_started").write_text(str(time.time()))
+"""
+
+
+def test_dependents_start_when_the_data_is_ready_not_when_the_report_is_printed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import time
+
+    from pipeline import runner
+
+    printed: dict[str, float] = {}
+    real_print = runner.print_report
+
+    def slow_print(job, layout, warnings):  # noqa: ANN001, ANN202 - test double
+        time.sleep(2)  # a long PDF
+        try:
+            return real_print(job, layout, warnings)
+        finally:
+            printed[job.stage.name] = time.time()
+
+    monkeypatch.setattr(runner, "print_report", slow_print)
+    (tmp_path / "nb").mkdir()
+    for name in ("clean.ipynb", "report.ipynb"):
+        shutil.copy(NOTEBOOKS / name, tmp_path / "nb" / name)
+    _write_notebook(tmp_path / "nb" / "dependent.ipynb", STAMP_SOURCE)
+    (tmp_path / "raw").mkdir()
+    (tmp_path / "raw" / "x.csv").write_text("a\n1\n")
+    stages = (STAGES[0], STAGES[1], Stage("dependent", "dependent.ipynb", "Dependent",
+                                          report=False, depends_on=("report_x",)))
+    lines: list[str] = []
+    result = run(RunConfig(
+        raw_dir=tmp_path / "raw", year=YEAR, stages=stages, root=tmp_path,
+        notebooks_dir=tmp_path / "nb", processed_root=tmp_path / "processed",
+        reports_root=tmp_path / "reports", work_root=tmp_path / "work", echo=lines.append,
+    ))
+    started = float((tmp_path / "work" / str(YEAR) / "dependent_started").read_text())
+    assert started < printed["report_x"] - 1, lines  # ran while report_x was printing
+    assert sorted(result.executed) == ["clean", "dependent", "report_x"]
+    assert (result.report_dir / "report_x.pdf").is_file()
+
+
 PROBE_SOURCE = """\
 import json, os, sys
 from pathlib import Path
