@@ -25,6 +25,9 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 YEAR_ARG = $(if $(YEAR),--year $(YEAR))
+# share / check-privacy: the raw folder the reports were made from (their manifest.json),
+# unless RAW_DIR is given on the command line or in the environment.
+RAW_ARG = $(if $(filter command line environment,$(origin RAW_DIR)),--raw-dir $(RAW_DIR))
 # The interpreter the environment is made from: python3.11, else python3 if it is 3.11/3.12.
 BASE_PYTHON ?= $(shell command -v python3.11 2>/dev/null || \
 	(python3 -c 'import sys; sys.exit(sys.version_info[:2] not in [(3, 11), (3, 12)])' \
@@ -121,11 +124,11 @@ bench: $(STAMP) check-pango demo-data
 
 ## share: zip reports/<year>/ (HTML, PDF, index, metrics; no notebooks or data) to send on
 share: $(STAMP)
-	@$(PY) -m pipeline share --raw-dir $(RAW_DIR) --institution $(INSTITUTION) $(YEAR_ARG)
+	@$(PY) -m pipeline share $(RAW_ARG) --institution $(INSTITUTION) $(YEAR_ARG)
 
-## check-privacy: scan reports/<year>/ for any name, e-mail or staff ID from RAW_DIR
+## check-privacy: scan reports/<year>/ for any name, e-mail or staff ID from its raw data
 check-privacy: $(STAMP)
-	@$(PY) -m pipeline check-privacy --raw-dir $(RAW_DIR) --institution $(INSTITUTION) $(YEAR_ARG)
+	@$(PY) -m pipeline check-privacy $(RAW_ARG) --institution $(INSTITUTION) $(YEAR_ARG)
 
 ## hooks: install the git pre-commit hooks (ruff, notebook output stripping)
 hooks: $(STAMP)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import json
 import sys
 import traceback
 import zipfile
@@ -72,6 +73,30 @@ def share_bundle(report_dir: Path, target: Path) -> Path:
     return target
 
 
+def raw_dir_of_reports(year: int, given: str | None,
+                       reports_root: Path = paths.REPORTS_ROOT) -> Path:
+    """The raw folder to scan the reports against: `given`, else the one the year's
+    reports were made from (their manifest.json), so a scan never checks real reports
+    against the demo data's names."""
+    if given:
+        return Path(given)
+    manifest = reports_root / str(year) / "manifest.json"
+    try:
+        recorded = json.loads(manifest.read_text(encoding="utf-8"))["raw_dir"]
+    except (OSError, ValueError, KeyError) as err:
+        raise PipelineError(
+            f"{manifest}: cannot tell which raw folder reports/{year}/ were made from "
+            f"({err!r}); pass it: make check-privacy RAW_DIR=<raw folder>"
+        ) from err
+    raw_dir = Path(recorded) if Path(recorded).is_absolute() else paths.ROOT / recorded
+    if not raw_dir.is_dir():
+        raise PipelineError(
+            f"reports/{year}/ were made from {recorded}, which is not there any more; pass "
+            "the folder holding those raw files: make check-privacy RAW_DIR=<raw folder>"
+        )
+    return raw_dir
+
+
 def _privacy_findings(year: int, raw_dir: Path, log: Log) -> list[object] | None:
     from pipeline.runner import RunConfig, leak_scan, make_layout
 
@@ -84,20 +109,21 @@ def _privacy_findings(year: int, raw_dir: Path, log: Log) -> list[object] | None
 
 def cmd_check_privacy(args: argparse.Namespace, log: Log) -> int:
     year = args.year or latest_report_year()
-    leaks = _privacy_findings(year, Path(args.raw_dir), log)
+    raw_dir = raw_dir_of_reports(year, args.raw_dir)
+    leaks = _privacy_findings(year, raw_dir, log)
     if leaks:
         raise PipelineError(
             f"reports/{year}/: {len(leaks)} identifier(s) from the raw data found:\n  - "
             + "\n  - ".join(map(str, leaks[:20]))
         )
-    log(f"reports/{year}/: no identifiers from {args.raw_dir} found" if leaks is not None
+    log(f"reports/{year}/: no identifiers from {raw_dir} found" if leaks is not None
         else f"reports/{year}/: not checked")
     return 0 if leaks is not None else 1
 
 
 def cmd_share(args: argparse.Namespace, log: Log) -> int:
     year = args.year or latest_report_year()
-    if _privacy_findings(year, Path(args.raw_dir), log):
+    if _privacy_findings(year, raw_dir_of_reports(year, args.raw_dir), log):
         raise PipelineError(f"reports/{year}/ failed the leak scan: run `make check-privacy`")
     target = paths.REPORTS_ROOT / f"technician-commitment-{year}.zip"
     share_bundle(paths.report_dir(year), target)
@@ -128,7 +154,11 @@ def build_parser() -> argparse.ArgumentParser:
             continue
         command.add_argument("--year", type=int, default=None,
                              help="reporting year (default: latest census / latest report)")
-        command.add_argument("--raw-dir", default="data/raw/demo", help="raw data folder")
+        if name == "report":
+            command.add_argument("--raw-dir", default="data/raw/demo", help="raw data folder")
+        else:
+            command.add_argument("--raw-dir", default=None,
+                                 help="raw data folder (default: the reports' manifest says)")
         command.add_argument("--institution", default="icr", help="institution config name")
         if name == "report":
             command.add_argument("--jobs", type=int, default=2, help="notebooks run at once")
@@ -146,6 +176,10 @@ def main(argv: list[str] | None = None) -> int:
         log(f"ERROR: {error}", err=True)
         log(f"Log: {log.path}", err=True)
         code = 1
+    except KeyboardInterrupt:
+        log("Interrupted: nothing was published; the last good reports are in place.",
+            err=True)
+        code = 130  # the shell's code for Ctrl-C
     except Exception:  # noqa: BLE001 - a person gets one line; the log gets the traceback
         log.handle.write(traceback.format_exc())
         log(f"Unexpected error: {sys.exc_info()[1]!r}. Traceback in {log.path}", err=True)

@@ -348,7 +348,7 @@ def stage_key_parts(
     """Everything a stage's result depends on, as hashes (stored to explain reruns)."""
     sources = [_source(c) for c in notebook_cells(notebook) if c["cell_type"] == "code"]
     code = code_dependencies(sources) + _data_files(paths.PACKAGE_DIR)
-    return {
+    parts = {
         "notebook": notebook_fingerprint(notebook),
         "parameters": _json_hash(params),
         "code": {p.relative_to(paths.ROOT).as_posix(): file_sha256(p) for p in code},
@@ -357,13 +357,28 @@ def stage_key_parts(
             for name, p in input_files(stage, layout).items()
         },
     }
+    if any(spec.startswith("raw:") for spec in stage.inputs):
+        parts["salt"] = salt_fingerprint(layout.raw_dir)  # new salt, new pseudonyms
+    return parts
+
+
+def salt_fingerprint(raw_dir: Path) -> str:
+    """A short one-way fingerprint of the pseudonym salt (never the salt itself)."""
+    from pipeline.config import ConfigError, pseudonym_salt
+
+    try:
+        salt = pseudonym_salt(raw_dir)
+    except ConfigError:
+        return "not configured"  # the cleaning notebook stops with the explanation
+    return hashlib.sha256(f"tc-pipeline salt fingerprint:{salt}".encode()).hexdigest()[:12]
 
 
 def change_reason(old: dict[str, Any] | None, new: dict[str, Any]) -> str:
     """Why a stage must run again, in words (for the progress line and the log)."""
     if not old:
         return "not run before"
-    reasons = [part for part in ("notebook", "parameters") if old.get(part) != new[part]]
+    reasons = [f"{part} changed" for part in ("notebook", "parameters", "salt")
+               if old.get(part) != new.get(part)]
     for part in ("code", "inputs"):
         before, after = old.get(part, {}), new[part]
         changed = sorted(k for k in set(before) | set(after) if before.get(k) != after.get(k))

@@ -211,6 +211,19 @@ def test_change_reason_names_what_changed() -> None:
     new = {**old, "inputs": {"x": "2", "y": "3"}}
     assert change_reason(old, new) == "inputs changed: x, y"
     assert change_reason(None, new) == "not run before"
+    assert change_reason(old, {**old, "salt": "f00d"}) == "salt changed"
+
+
+def test_a_new_pseudonym_salt_reruns_the_cleaning(
+    workspace: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("TC_PSEUDONYM_SALT", "a new secret for the test")
+    lines: list[str] = []
+    result = run(_config(workspace, lines))
+    assert "clean" in result.executed
+    assert any("clean" in line and "salt changed" in line for line in lines), lines
+    cache = (workspace / "work" / str(YEAR) / "cache.json").read_text()
+    assert "a new secret" not in cache  # only a one-way fingerprint is kept
 
 
 def test_collect_metrics_sorts_and_checks_columns(tmp_path: Path) -> None:
