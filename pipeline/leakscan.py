@@ -12,7 +12,10 @@ Choices, so that the scan is strict but not noisy:
 - staff IDs are matched with and without leading zeros (Excel drops them); an ID shorter
   than `MIN_BARE_ID_LENGTH` characters would match ordinary numbers (years, counts), so it
   is only matched after a label such as "ID", "staff ID" or "employee no";
-- base64 `data:` URIs (embedded images) are removed and HTML entities decoded first.
+- base64 `data:` URIs (embedded images) are removed and HTML entities decoded first;
+- in `metrics.csv`, the cells of the number columns (`value`, `numerator`, `denominator`)
+  that hold numbers are quantities, not identifiers: a count of 127,260 survey answers is
+  not staff ID 127260. Anything else in them, and every other column, is scanned.
 
 CLI: `python -m pipeline.leakscan --raw-dir DIR --reports-dir DIR [--processed-dir DIR]`
 exits 1 with a loud message when anything leaks (2 when there is nothing to scan for).
@@ -21,7 +24,9 @@ exits 1 with a loud message when anything leaks (2 when there is nothing to scan
 from __future__ import annotations
 
 import argparse
+import csv
 import html
+import io
 import re
 import sys
 import threading
@@ -35,7 +40,7 @@ from typing import Any
 import pandas as pd
 import pyarrow.parquet as pq
 
-from pipeline.schema import RAW_COLUMNS
+from pipeline.schema import METRICS_COLUMNS, RAW_COLUMNS
 
 NAME_COLUMNS = ("full_name",)
 EMAIL_COLUMNS = ("email", "attendee_email")
@@ -284,7 +289,35 @@ def _texts(path: Path) -> list[str]:
     if suffix in ZIP_SUFFIXES and zipfile.is_zipfile(path):
         with zipfile.ZipFile(path) as archive:
             return [_clean(_decode(archive.read(name))) for name in archive.namelist()]
-    return [_clean(_decode(data))]
+    text = _decode(data)
+    if suffix == ".csv" and text.startswith(METRICS_HEADER):
+        text = _without_quantities(text)
+    return [_clean(text)]
+
+
+METRICS_HEADER = ",".join(METRICS_COLUMNS)
+_QUANTITY_COLUMNS = ("value", "numerator", "denominator")
+
+
+def _without_quantities(metrics_csv: str) -> str:
+    """metrics.csv with the numbers of its number columns blanked (see module doc)."""
+    rows = list(csv.reader(io.StringIO(metrics_csv)))
+    numeric = [rows[0].index(column) for column in _QUANTITY_COLUMNS]
+    for row in rows[1:]:
+        for index in numeric:
+            if index < len(row) and _is_number(row[index]):
+                row[index] = ""
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\n").writerows(rows)
+    return out.getvalue()
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
 
 
 def _pdf_text(path: Path, data: bytes) -> str:

@@ -1300,6 +1300,7 @@ class _KernelServer:
 def _run(config: RunConfig, started: dt.datetime, kernels: _KernelServer) -> RunResult:
     layout = make_layout(config)
     recover_interrupted_swap(layout.report_dir)
+    keep_real_reports(layout)
     plan = _plan(config, layout)
     index = layout.report_dir / "index.html"
     for stage in plan.missing:
@@ -1338,6 +1339,20 @@ def _run(config: RunConfig, started: dt.datetime, kernels: _KernelServer) -> Run
     plan.cache["published"] = _published_key(plan, keys)
     save_cache(layout.cache_file, plan.cache)
     return RunResult(layout.year, layout.report_dir, published, False, results)
+
+
+def keep_real_reports(layout: Layout) -> None:
+    """Refuse a demo run that would replace reports (and processed data) made from real
+    data for the same year: both live in folders named by the year alone."""
+    published = load_json(layout.report_dir / "manifest.json")
+    if published.get("demo_data") is False and is_demo(layout.raw_dir):
+        raise PipelineError(
+            f"{layout.rel(layout.report_dir)}/ holds reports made from real data "
+            f"({published.get('raw_dir', 'unknown folder')}); this run on the demo data "
+            f"({layout.rel(layout.raw_dir)}) would replace them and "
+            f"{layout.rel(layout.processed_dir)}/. Nothing was changed. To run the demo, "
+            "move that reports folder elsewhere first, or pass YEAR= for another year."
+        )
 
 
 def _raw_dir(config: RunConfig) -> Path:

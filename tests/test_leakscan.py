@@ -19,7 +19,7 @@ from pipeline.leakscan import (
     scan_reports,
 )
 from pipeline.privacy import pseudonymise
-from pipeline.schema import RAW_COLUMNS
+from pipeline.schema import METRICS_COLUMNS, RAW_COLUMNS
 
 PEOPLE = [
     # staff_id, full_name, email
@@ -145,6 +145,21 @@ def test_identifier_forms(tmp_path, identifiers, planted, kind):
 def test_clean_reports_pass_including_pdf(tmp_path, identifiers):
     reports = _reports(tmp_path, {"report.pdf": _pdf(CLEAN_HTML), "metrics.csv": "a,1\n"})
     assert scan_reports(reports, identifiers) == []
+
+
+def test_metrics_csv_counts_equal_to_a_staff_id_are_not_leaks(tmp_path, identifiers):
+    header = ",".join(METRICS_COLUMNS)
+    clean = (f"{header}\nstaff_survey.responses,staff_group=technical,45678.0,45678,45678,"
+             "False\n")  # a count that happens to equal staff ID 45678
+    leaked = (f"{header}\nworkforce.headcount,person=45678,1,,,False\n"
+              "workforce.headcount,grade=SO3,Alice Smith,,,False\n")
+    assert scan_reports(_reports(tmp_path / "a", {"metrics.csv": clean}), identifiers) == []
+    found = scan_reports(_reports(tmp_path / "b", {"metrics.csv": leaked}), identifiers)
+    assert sorted(leak.kind for leak in found) == ["name", "staff_id"]
+    # a CSV with other columns is scanned in full
+    other = scan_reports(_reports(tmp_path / "c", {"other.csv": "area,n\nlab,45678\n"}),
+                         identifiers)
+    assert [leak.kind for leak in other] == ["staff_id"]
 
 
 def test_pseudonyms_notebooks_raw_tables_and_spreadsheets_are_caught(tmp_path, raw_dir):

@@ -164,6 +164,20 @@ def test_failed_stage_leaves_previous_reports_intact(workspace: Path) -> None:
     assert "bad value in x" in triage
 
 
+def test_a_demo_run_never_replaces_reports_made_from_real_data(workspace: Path) -> None:
+    report_dir = workspace / "reports" / str(YEAR)
+    manifest = json.loads((report_dir / "manifest.json").read_text())
+    assert manifest["demo_data"] is True  # the fixture's raw folder carries the DEMO marker
+    manifest.update(demo_data=False, raw_dir="data/raw/hr-2024")
+    (report_dir / "manifest.json").write_text(json.dumps(manifest))
+    before = _digests(report_dir)
+    (workspace / "raw" / "x.csv").write_text("a\n7\n")  # something to do
+    with pytest.raises(PipelineError, match=r"made from real data \(data/raw/hr-2024\).*"
+                                            r"would replace them.*Nothing was changed"):
+        run(_config(workspace, []))
+    assert _digests(report_dir) == before
+
+
 def test_unknown_parameter_is_an_error() -> None:
     params = {"year": 2023, "raw_dir": "raw", "institution": "icr", "processed_dir": "p",
               "work_dir": "w", "colour": "red"}
