@@ -531,9 +531,8 @@ def publish_table(
     shares = dict(share_columns or {})
     intervals = dict(interval_columns or {})
     checked = [*checked_shares, *checked_counts]
-    counts = _count_columns(
-        df, count_columns, shares, total_column, total_row, {**intervals, **dict.fromkeys(checked)}
-    )
+    counts = _count_columns(df, count_columns, shares, total_column, total_row, intervals,
+                            checked)
     numbers = _numbers(df, [*counts, *shares, *intervals, *checked])
     already = _withheld_cells(withheld, numbers)
     if rules.is_hesa:
@@ -577,17 +576,21 @@ def _count_columns(
     total_column: str | None,
     total_row: Hashable | None,
     intervals: Mapping[str, str],
+    checked: Sequence[str],
 ) -> list[str]:
+    """The count columns to protect; checks every numeric column is declared: a count, a
+    share, an interval bound or a figure already `checked` (checked_shares/_counts)."""
+    not_counts = [*intervals, *checked]
     if isinstance(df.columns, pd.MultiIndex) or isinstance(df.index, pd.MultiIndex):
         raise DisclosureError("publish_table: flatten MultiIndex rows/columns first")
     if not df.columns.is_unique or not df.index.is_unique:
         raise DisclosureError("publish_table: row labels and column names must be unique")
     numeric = [c for c in df.columns if pd.api.types.is_numeric_dtype(df[c])]
     counts = (
-        [c for c in numeric if c not in shares and c not in intervals]
+        [c for c in numeric if c not in shares and c not in not_counts]
         if count_columns is None else list(count_columns)
     )
-    declared = set(counts) | set(shares) | set(intervals)
+    declared = set(counts) | set(shares) | set(not_counts)
     unknown = sorted(map(str, (declared | set(shares.values())) - set(df.columns)))
     if unknown:
         raise DisclosureError(
