@@ -28,8 +28,8 @@ def test_the_raw_folder_comes_from_the_reports_manifest(tmp_path: Path) -> None:
     raw.mkdir()
     _manifest(tmp_path / "reports", 2023, str(raw))
     assert cli.raw_dir_of_reports(2023, None, tmp_path / "reports") == raw
-    _manifest(tmp_path / "reports", 2022, "data/raw/demo")  # relative: to the project root
-    assert cli.raw_dir_of_reports(2022, None, tmp_path / "reports") == paths.DEMO_RAW_DIR
+    _manifest(tmp_path / "reports", 2022, "data/raw")  # relative: to the project root
+    assert cli.raw_dir_of_reports(2022, None, tmp_path / "reports") == paths.ROOT / "data/raw"
 
 
 def test_no_manifest_or_a_vanished_raw_folder_asks_for_raw_dir(tmp_path: Path) -> None:
