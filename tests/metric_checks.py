@@ -1,9 +1,21 @@
-"""Assertions on metrics frames shared by the analysis tests."""
+"""Helpers shared by the analysis tests: typed processed tables, metric-row assertions."""
 
 from __future__ import annotations
 
 import pandas as pd
 import pytest
+
+from pipeline.schema import PROCESSED_COLUMNS
+
+
+def typed(records: list[dict], table: str) -> pd.DataFrame:
+    """A processed table with every schema column, in the schema's dtypes."""
+    frame = pd.DataFrame(records)
+    for column, dtype in PROCESSED_COLUMNS[table].items():
+        if column not in frame.columns:
+            frame[column] = pd.NA
+        frame[column] = frame[column].astype(dtype)
+    return frame[list(PROCESSED_COLUMNS[table])]
 
 
 def metric_row(metrics: pd.DataFrame, metric: str, group: str = "") -> pd.Series:

@@ -5,18 +5,9 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 from metric_checks import metric_row as value
+from metric_checks import typed
 
 from pipeline.analysis import engagement as eng
-from pipeline.schema import PROCESSED_COLUMNS
-
-
-def typed(records: list[dict], table: str) -> pd.DataFrame:
-    frame = pd.DataFrame(records)
-    for column, dtype in PROCESSED_COLUMNS[table].items():
-        if column not in frame.columns:
-            frame[column] = pd.NA
-        frame[column] = frame[column].astype(dtype)
-    return frame[list(PROCESSED_COLUMNS[table])]
 
 
 def at(event_id, event_type, date, person, institution="ICR", role="attendee"):

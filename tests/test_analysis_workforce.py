@@ -7,23 +7,13 @@ import math
 import pandas as pd
 import pytest
 from metric_checks import metric_row as value
+from metric_checks import typed
 
 from pipeline.analysis import workforce as wf
 from pipeline.analysis.stats import wilson_interval
 from pipeline.config import load_institution
-from pipeline.schema import PROCESSED_COLUMNS
 
 ICR = load_institution("icr")
-
-
-def typed(records: list[dict], table: str) -> pd.DataFrame:
-    """A processed table with every schema column, in the schema's dtypes."""
-    frame = pd.DataFrame(records)
-    for column, dtype in PROCESSED_COLUMNS[table].items():
-        if column not in frame.columns:
-            frame[column] = pd.NA
-        frame[column] = frame[column].astype(dtype)
-    return frame[list(PROCESSED_COLUMNS[table])]
 
 
 def staff(year: int, person: str, **fields: object) -> dict:
