@@ -361,7 +361,7 @@ def test_dependents_start_when_the_data_is_ready_not_when_the_report_is_printed(
     real_print = runner.print_report
 
     def slow_print(job, layout, warnings):  # noqa: ANN001, ANN202 - test double
-        time.sleep(2)  # a long PDF
+        time.sleep(4)  # a long PDF
         try:
             return real_print(job, layout, warnings)
         finally:
