@@ -875,6 +875,11 @@ class Progress:
         tail = f" (alongside {', '.join(others)})" if others else ""
         self.echo(f"[{'':>{self.width}}/{self.total}] {name:<18} running: {reason}{tail}")
 
+    def printing(self, name: str, seconds: float) -> None:
+        """The notebook is done (its dependents may start); its report is being printed."""
+        self.echo(f"[{'':>{self.width}}/{self.total}] {name:<18} printing: notebook done in "
+                  f"{seconds:.1f}s")
+
     def ended(self, name: str, status: str, seconds: float | None = None) -> None:
         self.finished += 1
         timing = f" {seconds:6.1f}s" if seconds is not None else ""
@@ -997,6 +1002,7 @@ def _run_stages(
                         job, started = notebooks.pop(future)
                         if job.stage.report and future.exception() is None:
                             results[job.stage.name].status = "printing"  # its data is ready
+                            progress.printing(job.stage.name, time.perf_counter() - started)
                             printing[printers.submit(
                                 print_report, job, plan.layout, future.result(),
                             )] = (job, started)

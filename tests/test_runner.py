@@ -384,6 +384,8 @@ def test_dependents_start_when_the_data_is_ready_not_when_the_report_is_printed(
     ))
     started = float((tmp_path / "work" / str(YEAR) / "dependent_started").read_text())
     assert started < printed["report_x"] - 1, lines  # ran while report_x was printing
+    assert any(line.endswith("s") and "report_x" in line and "printing: notebook done in"
+               in line for line in lines), lines
     assert sorted(result.executed) == ["clean", "dependent", "report_x"]
     assert (result.report_dir / "report_x.pdf").is_file()
 
