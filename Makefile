@@ -105,14 +105,13 @@ report: $(STAMP) check-pango demo-data
 	  --jobs $(JOBS) $(YEAR_ARG)
 
 ## test: lint and run the test suite
-test: $(STAMP) check-pango
-	@$(VENV)/bin/ruff check .
+test: lint check-pango
 	@$(VENV)/bin/pytest $(PYTEST_ARGS)
 
-## lint: ruff, and check that no notebook is committed with outputs
+## lint: ruff, and check that no notebook is committed with outputs (cell ids are kept)
 lint: $(STAMP)
 	@$(VENV)/bin/ruff check .
-	@$(VENV)/bin/nbstripout --verify notebooks/*.ipynb tests/notebooks/*.ipynb
+	@$(VENV)/bin/nbstripout --keep-id --verify notebooks/*.ipynb tests/notebooks/*.ipynb
 
 ## lab: bring the run up to date (so every notebook finds its inputs), then start JupyterLab
 lab: $(STAMP) check-pango demo-data

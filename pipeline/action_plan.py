@@ -144,6 +144,16 @@ class ActionPlan:
                 return action
         raise KeyError(f"Action plan {self.name!r} has no action {action_id!r}")
 
+    @property
+    def names_owners(self) -> bool:
+        """Whether the plan names owners for its actions (the Imperial plan names none)."""
+        return any(action.owners for action in self.actions)
+
+    @property
+    def states_success_measures(self) -> bool:
+        """Whether the plan states success measures apart from the actions' own text."""
+        return any(action.success_measure for action in self.actions)
+
     def owners_display(self, action: Action) -> str:
         """Owner codes with their glossary meaning, e.g. `RDC (Researcher Development ...)`."""
         if not action.owners:

@@ -128,6 +128,12 @@ def test_icr_owners_and_glossary_come_from_the_seed():
         assert action.owners, action.id
 
 
+def test_which_plans_name_owners_and_success_measures():
+    icr, imperial = load_plan_for("icr"), load_plan_for("imperial")
+    assert icr.names_owners and icr.states_success_measures  # columns in the ICR seed
+    assert not imperial.names_owners and not imperial.states_success_measures
+
+
 def test_imperial_encodes_every_seed_commitment():
     plan = load_plan("imperial")
     sections = imperial_seed_sections()
