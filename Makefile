@@ -105,7 +105,7 @@ report: $(STAMP) check-pango demo-data
 	  --jobs $(JOBS) $(YEAR_ARG)
 
 ## test: lint and run the test suite
-test: lint check-pango
+test: $(STAMP) lint check-pango
 	@$(VENV)/bin/pytest $(PYTEST_ARGS)
 
 ## lint: ruff, and check that no notebook is committed with outputs (cell ids are kept)
