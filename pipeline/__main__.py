@@ -177,7 +177,7 @@ def main(argv: list[str] | None = None) -> int:
         log(f"Log: {log.path}", err=True)
         code = 1
     except KeyboardInterrupt:
-        log("Interrupted: nothing was published; the last good reports are in place.",
+        log("Interrupted: nothing was published; reports/ is as it was before this run.",
             err=True)
         code = 130  # the shell's code for Ctrl-C
     except Exception:  # noqa: BLE001 - a person gets one line; the log gets the traceback
