@@ -18,7 +18,7 @@ YEAR ?=
 JOBS ?= 2
 # Extra options for pytest, e.g. PYTEST_ARGS="-k runner"
 PYTEST_ARGS ?=
-# Extra options for the benchmark: --skip-scale (demo runs only), --scale-notebooks
+# Extra options for the benchmark: --skip-scale (demo runs only), --scale-plain-only
 BENCH_ARGS ?=
 
 VENV := .venv
