@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -84,5 +85,26 @@ def pseudonym_salt(raw_dir: str | Path) -> str:
         return DEMO_SALT
     raise ConfigError(
         f"No pseudonym salt configured for the real data in {raw_dir}. Set the environment "
-        f"variable {SALT_ENV} or write a secret to {SALT_FILE} (git-ignored); see README."
+        f"variable {SALT_ENV} or write a secret to {SALT_FILE} (git-ignored), or run "
+        "`make report` once, which makes one; see README."
     )
+
+
+def ensure_salt(raw_dir: str | Path) -> str | None:
+    """Make `.tc_salt` with a random secret when real data has no salt configured.
+
+    Returns a message for the run's log when it made one, else None. Pseudonyms only link
+    a person's rows within one run's processed tables, so a new random salt costs nothing
+    and nobody has to invent a secret; it stays on this machine (git ignores the file,
+    which only its owner can read).
+    """
+    if os.environ.get(SALT_ENV) or is_demo_source(raw_dir) or SALT_FILE.exists():
+        return None
+    try:
+        handle = os.open(SALT_FILE, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:  # another run made it a moment ago
+        return None
+    with os.fdopen(handle, "w", encoding="utf-8") as salt_file:
+        salt_file.write(secrets.token_urlsafe(32) + "\n")
+    return (f"Made a random pseudonym salt in {SALT_FILE} (readable by you only, never "
+            "committed). Keep it private; see README, Privacy.")

@@ -1304,9 +1304,14 @@ class _KernelServer:
 
 
 def _run(config: RunConfig, started: dt.datetime, kernels: _KernelServer) -> RunResult:
+    from pipeline.config import ensure_salt
+
     layout = make_layout(config)
     recover_interrupted_swap(layout.report_dir)
     keep_real_reports(layout)
+    made_salt = ensure_salt(layout.raw_dir)
+    if made_salt:
+        config.echo(made_salt)
     plan = _plan(config, layout)
     index = layout.report_dir / "index.html"
     for stage in plan.missing:

@@ -5,9 +5,12 @@ from __future__ import annotations
 import hashlib
 import hmac
 import re
+import stat
 
 import pandas as pd
+import pytest
 
+from pipeline import config
 from pipeline.privacy import PSEUDONYM_LENGTH, pseudonymise
 
 
@@ -35,3 +38,27 @@ def test_pseudonym_does_not_contain_the_id_and_blanks_stay_blank():
     assert "45678" not in out.iloc[0]
     assert out.iloc[1:].isna().all()
     assert str(out.dtype) == "string"
+
+
+def test_first_real_data_run_makes_a_private_random_salt(tmp_path, monkeypatch):
+    salt_file = tmp_path / ".tc_salt"
+    monkeypatch.setattr(config, "SALT_FILE", salt_file)
+    monkeypatch.delenv(config.SALT_ENV, raising=False)
+    real, demo = tmp_path / "hr-2024", tmp_path / "demo"
+    real.mkdir()
+    demo.mkdir()
+    (demo / "DEMO").write_text("synthetic\n")
+    with pytest.raises(config.ConfigError, match="make report"):
+        config.pseudonym_salt(real)  # a notebook alone never invents one
+    assert config.ensure_salt(demo) is None and not salt_file.exists()  # demo: public salt
+    message = config.ensure_salt(real)
+    assert message and str(salt_file) in message
+    assert stat.S_IMODE(salt_file.stat().st_mode) == 0o600
+    salt = config.pseudonym_salt(real)
+    assert len(salt) >= 40 and salt != config.DEMO_SALT
+    assert config.ensure_salt(real) is None and config.pseudonym_salt(real) == salt  # kept
+    other = tmp_path / "other" / ".tc_salt"
+    other.parent.mkdir()
+    monkeypatch.setattr(config, "SALT_FILE", other)
+    config.ensure_salt(real)
+    assert config.pseudonym_salt(real) != salt  # random, not derived from anything
