@@ -286,6 +286,17 @@ def _write_notebook(path: Path, source: str, extra_parameters: str = "") -> None
     nbformat.write(nb, path)
 
 
+def _project_with(root: Path, notebook: str, source: str) -> None:
+    """`root/nb` with the test cleaning and report notebooks plus `notebook` running
+    `source`, and a raw folder with one file."""
+    (root / "nb").mkdir()
+    for name in ("clean.ipynb", "report.ipynb"):
+        shutil.copy(NOTEBOOKS / name, root / "nb" / name)
+    _write_notebook(root / "nb" / notebook, source)
+    (root / "raw").mkdir()
+    (root / "raw" / "x.csv").write_text("a\n1\n")
+
+
 # A data-quality stand-in: writes its results (with a timestamp) next to the data it checks,
 # and fails on a "critical" value, after the reports have run alongside it.
 GATE_SOURCE = """\
@@ -315,12 +326,7 @@ def _gate_config(root: Path, lines: list[str]) -> RunConfig:
 def test_a_failed_gate_stops_publication_though_the_reports_ran_alongside(
     tmp_path: Path,
 ) -> None:
-    (tmp_path / "nb").mkdir()
-    for name in ("clean.ipynb", "report.ipynb"):
-        shutil.copy(NOTEBOOKS / name, tmp_path / "nb" / name)
-    _write_notebook(tmp_path / "nb" / "check.ipynb", GATE_SOURCE)
-    (tmp_path / "raw").mkdir()
-    (tmp_path / "raw" / "x.csv").write_text("a\n1\n")
+    _project_with(tmp_path, "check.ipynb", GATE_SOURCE)
     lines: list[str] = []
     run(_gate_config(tmp_path, lines))
     # The report did not wait for the gate: both ran after the cleaning, side by side.
@@ -368,12 +374,7 @@ def test_dependents_start_when_the_data_is_ready_not_when_the_report_is_printed(
             printed[job.stage.name] = time.time()
 
     monkeypatch.setattr(runner, "print_report", slow_print)
-    (tmp_path / "nb").mkdir()
-    for name in ("clean.ipynb", "report.ipynb"):
-        shutil.copy(NOTEBOOKS / name, tmp_path / "nb" / name)
-    _write_notebook(tmp_path / "nb" / "dependent.ipynb", STAMP_SOURCE)
-    (tmp_path / "raw").mkdir()
-    (tmp_path / "raw" / "x.csv").write_text("a\n1\n")
+    _project_with(tmp_path, "dependent.ipynb", STAMP_SOURCE)
     stages = (STAGES[0], STAGES[1], Stage("dependent", "dependent.ipynb", "Dependent",
                                           report=False, depends_on=("report_x",)))
     lines: list[str] = []
