@@ -71,18 +71,20 @@ def is_demo_source(raw_dir: str | Path) -> bool:
 
 
 def pseudonym_salt(raw_dir: str | Path) -> str:
-    """The salt for pseudonymising staff IDs: demo salt for demo data, else configured.
+    """The salt for pseudonymising staff IDs: the public demo salt for demo data, else
+    the configured one.
 
     Real data needs `TC_PSEUDONYM_SALT` in the environment or a `.tc_salt` file at the
     project root (kept out of git), so pseudonyms cannot be reversed by someone who
-    only has the repository.
+    only has the repository. Demo data always uses the demo salt, so its pseudonyms match
+    its answer key on every machine.
     """
+    if is_demo_source(raw_dir):
+        return DEMO_SALT
     if os.environ.get(SALT_ENV):
         return os.environ[SALT_ENV]
     if SALT_FILE.exists() and SALT_FILE.read_text(encoding="utf-8").strip():
         return SALT_FILE.read_text(encoding="utf-8").strip()
-    if is_demo_source(raw_dir):
-        return DEMO_SALT
     raise ConfigError(
         f"No pseudonym salt configured for the real data in {raw_dir}. Set the environment "
         f"variable {SALT_ENV} or write a secret to {SALT_FILE} (git-ignored), or run "

@@ -57,6 +57,12 @@ def test_first_real_data_run_makes_a_private_random_salt(tmp_path, monkeypatch):
     salt = config.pseudonym_salt(real)
     assert len(salt) >= 40 and salt != config.DEMO_SALT
     assert config.ensure_salt(real) is None and config.pseudonym_salt(real) == salt  # kept
+    # demo data keeps the public demo salt, so its pseudonyms match its answer key anywhere
+    assert config.pseudonym_salt(demo) == config.DEMO_SALT
+    monkeypatch.setenv(config.SALT_ENV, "from the environment")
+    assert config.pseudonym_salt(demo) == config.DEMO_SALT
+    assert config.pseudonym_salt(real) == "from the environment"  # the environment wins
+    monkeypatch.delenv(config.SALT_ENV)
     other = tmp_path / "other" / ".tc_salt"
     other.parent.mkdir()
     monkeypatch.setattr(config, "SALT_FILE", other)
