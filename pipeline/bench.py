@@ -352,13 +352,15 @@ def bench_demo(base: Path, demo_dir: Path, institution: str, table: Table) -> No
 
 
 def bench_scale(demo_dir: Path, institution: str, table: Table, notebooks: bool) -> None:
+    from pipeline.dates import latest_census_year
+
     data = make_scale_data(demo_dir)
     made = f"made in {data.seconds:.0f} s" if data.seconds else "cached"
     table.add(f"scale data ({made}, not timed): hr_staff rows", f"{data.rows['hr_staff']:,}")
     table.add("    staff_survey responses", f"{data.rows['staff_survey']:,}")
     table.add("    motivation_survey responses", f"{data.rows['motivation_survey']:,}")
     with tempfile.TemporaryDirectory(prefix="tc-bench-scale-") as tmp:
-        year = _latest_year(data.raw_dir)
+        year = latest_census_year(data.raw_dir)
         plain = measure("plain", Path(tmp) / "plain", data.raw_dir, institution, year)
         table.add("scale: same notebook code, one plain process", f"{plain['seconds']:.1f} s",
                   TARGETS["scale"], plain["seconds"])
@@ -373,13 +375,6 @@ def bench_scale(demo_dir: Path, institution: str, table: Table, notebooks: bool)
                       TARGETS["scale"], full["seconds"])
             table.add("scale: notebook run, largest process", f"{peak:,.0f} MiB",
                       TARGETS["memory"], peak)
-
-
-def _latest_year(raw_dir: Path) -> int:
-    from pipeline.runner import latest_census_year
-
-    with contextlib.redirect_stdout(io.StringIO()):
-        return latest_census_year(raw_dir, raw_dir / "hr_staff.csv")
 
 
 def main(argv: list[str] | None = None) -> int:

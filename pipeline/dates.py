@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from pathlib import Path
 
 import pandas as pd
 
@@ -111,3 +112,16 @@ def parse_dates(values: pd.Series, *, file: str, column: str) -> pd.Series:
     Use `parse_dates_with_issues` to get the unparseable values for the cleaning log.
     """
     return parse_dates_with_issues(values, file=file, column=column)[0]
+
+
+def latest_census_year(raw_dir: Path) -> int:
+    """The default reporting year: the latest calendar year with an `hr_staff` census
+    (contract section 1). Raises `RawDataError` naming the file when there is none."""
+    from pipeline.io import read_raw
+
+    frame = read_raw(raw_dir, "hr_staff")
+    file = frame.attrs["source"].file
+    years = parse_dates(frame["census_date"], file=file, column="census_date").dt.year.dropna()
+    if years.empty:
+        raise RawDataError(f"{file}: no readable census_date, so no reporting year")
+    return int(years.max())

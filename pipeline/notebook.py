@@ -19,6 +19,7 @@ from IPython.display import Markdown, display
 from pipeline import charts, paths
 from pipeline.analysis.workforce import TOTAL, metric_table, rate_table, split_year, with_wilson
 from pipeline.config import Institution, is_demo_source, load_institution
+from pipeline.dates import latest_census_year
 from pipeline.disclosure import DisclosureRules, PublishedTable, protect_metrics, publish_table
 from pipeline.metrics import metrics_frame
 from pipeline.schema import METRICS_COLUMNS
@@ -30,19 +31,6 @@ def resolve(path: str | Path) -> Path:
     """A path parameter: absolute as given, else relative to the repository root."""
     path = Path(path)
     return path if path.is_absolute() else paths.ROOT / path
-
-
-def latest_census_year(raw_dir: Path) -> int:
-    """The default reporting year: the latest year with an `hr_staff` census (contract 1)."""
-    from pipeline.dates import parse_dates
-    from pipeline.io import find_raw_file, read_raw
-
-    frame = read_raw(raw_dir, "hr_staff")
-    dates = parse_dates(frame["census_date"], file=find_raw_file(raw_dir, "hr_staff").name,
-                        column="census_date")
-    if dates.dropna().empty:
-        raise ValueError(f"No census dates in {raw_dir}/hr_staff: cannot choose a reporting year")
-    return int(dates.dropna().dt.year.max())
 
 
 @dataclass

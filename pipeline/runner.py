@@ -468,24 +468,21 @@ def resolve_year(raw_dir: Path, work_root: Path) -> int:
     memo_file = work_root / "years.json"
     memo = load_json(memo_file)
     if digest not in memo:
-        memo[digest] = latest_census_year(raw_dir, hr_file)
+        memo[digest] = latest_census_year(raw_dir)
         memo_file.parent.mkdir(parents=True, exist_ok=True)
         memo_file.write_text(json.dumps(memo, indent=1), encoding="utf-8")
     return int(memo[digest])
 
 
-def latest_census_year(raw_dir: Path, hr_file: Path) -> int:
-    """The latest calendar year with an hr_staff census (read with the pipeline's reader)."""
-    from pipeline.dates import parse_dates
-    from pipeline.io import read_raw
+def latest_census_year(raw_dir: Path) -> int:
+    """`dates.latest_census_year`, its errors as a PipelineError (one line for the log)."""
+    from pipeline.dates import latest_census_year as from_census_dates
+    from pipeline.io import RawDataError
 
-    frame = read_raw(raw_dir, "hr_staff")
-    if "census_date" not in frame.columns:
-        raise PipelineError(f"{hr_file}: no census_date column; columns: {list(frame.columns)}")
-    years = parse_dates(frame["census_date"], file=hr_file.name, column="census_date").dt.year
-    if years.dropna().empty:
-        raise PipelineError(f"{hr_file}: no readable census_date, so no reporting year")
-    return int(years.max())
+    try:
+        return from_census_dates(raw_dir)
+    except RawDataError as err:
+        raise PipelineError(f"{raw_dir}: {err}; or give the year (YEAR=2023)") from err
 
 
 def load_json(path: Path) -> dict[str, Any]:

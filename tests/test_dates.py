@@ -1,8 +1,11 @@
+import csv
+
 import pandas as pd
 import pytest
 
-from pipeline.dates import parse_dates, parse_dates_with_issues, parse_one
+from pipeline.dates import latest_census_year, parse_dates, parse_dates_with_issues, parse_one
 from pipeline.io import RawDataError
+from pipeline.schema import RAW_COLUMNS
 
 APRIL_5 = pd.Timestamp("2023-04-05")
 
@@ -54,3 +57,18 @@ def test_one_impossible_value_in_a_day_first_column_is_only_reported():
 def test_timestamps_pass_through_normalised():
     values = pd.Series([pd.Timestamp("2023-04-05 10:00")], dtype=object)
     assert parse_dates(values, file="f", column="d").iloc[0] == APRIL_5
+
+
+def test_latest_census_year_reads_the_raw_census_dates(tmp_path):
+    def write(dates):
+        with (tmp_path / "hr_staff.csv").open("w", newline="") as handle:
+            writer = csv.DictWriter(handle, fieldnames=RAW_COLUMNS["hr_staff"])
+            writer.writeheader()
+            for i, date in enumerate(dates):
+                writer.writerow({"census_date": date, "staff_id": str(i)})
+
+    write(["31/12/2022", "2023-12-31", "31 Dec 2021"])
+    assert latest_census_year(tmp_path) == 2023
+    write(["not a date", "soon"])
+    with pytest.raises(RawDataError, match=r"hr_staff.csv: no readable census_date"):
+        latest_census_year(tmp_path)
