@@ -60,6 +60,8 @@ def tables():
                {"census_year": 2023, "person_id": "p8", "job_family": "Staff Scientist"},
                {"census_year": 2023, "person_id": "p9", "job_family": "Academic"},
                {"census_year": 2022, "person_id": "p1", "job_family": "Scientific Officer"}]
+    technical = load_institution("icr").technical_job_families
+    census = [{**row, "is_technical": row["job_family"] in technical} for row in census]
     return {"motivation_survey": survey, "motivation_ambitions": ambitions,
             "motivation_comment_themes": themes, "hr_staff": _frame("hr_staff", census)}
 

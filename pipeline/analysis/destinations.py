@@ -15,13 +15,13 @@ from pipeline import schema
 from pipeline.analysis.motivation import (
     check_values,
     ordered_values,
-    require_columns,
     require_table,
     trend_group,
     years_up_to,
     yes_counts,
 )
 from pipeline.analysis.stats import wilson_interval
+from pipeline.analysis.workforce import require_columns
 from pipeline.config import Institution
 from pipeline.metrics import count_row, group_key, metrics_frame, share_row
 

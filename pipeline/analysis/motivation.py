@@ -15,6 +15,7 @@ import pandas as pd
 
 from pipeline import schema
 from pipeline.analysis.stats import wilson_interval
+from pipeline.analysis.workforce import require_columns, technical_headcount
 from pipeline.config import Institution
 from pipeline.metrics import count_row, group_key, metrics_frame, share_row
 
@@ -81,13 +82,6 @@ def require_table(tables: Mapping[str, pd.DataFrame], table: str) -> pd.DataFram
     if table not in tables:
         raise KeyError(f"Processed table {table!r} is missing (have: {', '.join(sorted(tables))})")
     return tables[table]
-
-
-def require_columns(frame: pd.DataFrame, table: str, columns: Iterable[str]) -> None:
-    """KeyError naming the table and the missing columns."""
-    missing = [c for c in columns if c not in frame.columns]
-    if missing:
-        raise KeyError(f"Processed table {table!r} lacks column(s): {', '.join(missing)}")
 
 
 def check_values(frame: pd.DataFrame, table: str, column: str, allowed: Iterable) -> None:
@@ -242,14 +236,6 @@ def _in_year(frame: pd.DataFrame, year: int) -> pd.DataFrame:
     return frame[frame["survey_year"] == year]
 
 
-def technical_headcount(hr_staff: pd.DataFrame, institution: Institution, year: int) -> int:
-    """Distinct technical people at the census of `year` (0 when there is no census)."""
-    require_columns(hr_staff, "hr_staff", ("census_year", "person_id", "job_family"))
-    census = hr_staff[(hr_staff["census_year"] == year)
-                      & hr_staff["job_family"].isin(institution.technical_job_families)]
-    return int(census["person_id"].nunique())
-
-
 def ambition_counts(ambitions: pd.DataFrame, year: int) -> pd.Series:
     """Respondents choosing each ambition in `year`, most chosen first (ties by name)."""
     chosen = _in_year(ambitions, year).drop_duplicates(["response_id", "ambition"])
@@ -302,7 +288,7 @@ def _motivation_year_rows(
         return trend_group(group, survey_year, year)
 
     rows: list[Row] = [count_row("motivation.responses", n, grp())]
-    headcount = technical_headcount(tables["hr_staff"], institution, survey_year)
+    headcount = technical_headcount(tables["hr_staff"], survey_year)
     if headcount:
         rows.append(share_row("motivation.response_rate", n, headcount, grp()))
     items = schema.MOTIVATION_ITEMS

@@ -21,13 +21,13 @@ from pipeline.analysis.motivation import (
     answer_share_rows,
     check_likert,
     check_values,
-    require_columns,
     require_table,
     trend_group,
     years_up_to,
     yes_counts,
 )
 from pipeline.analysis.stats import two_proportion_test, wilson_interval
+from pipeline.analysis.workforce import require_columns
 from pipeline.config import Institution
 from pipeline.metrics import count_row, group_key, metric_row, metrics_frame, share_row
 
