@@ -98,10 +98,10 @@ def raw_dir_of_reports(year: int, given: str | None,
 
 
 def _privacy_findings(year: int, raw_dir: Path, log: Log) -> list[object] | None:
-    from pipeline.runner import RunConfig, leak_scan, make_layout
+    from pipeline.runner import LeakChecks, RunConfig, make_layout
 
     layout = make_layout(RunConfig(raw_dir=raw_dir, year=year))
-    leaks = leak_scan(layout, layout.report_dir)
+    leaks = LeakChecks(layout).scan(layout.report_dir)
     if leaks is None:
         log("warning: leak scan unavailable (pipeline.leakscan missing)", err=True)
     return leaks

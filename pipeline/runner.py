@@ -1130,16 +1130,6 @@ def remove_stale_builds(reports_root: Path, year: int) -> None:
             shutil.rmtree(folder, ignore_errors=True)
 
 
-def leak_scan(layout: Layout, folder: Path) -> list[Any] | None:
-    """Identifiers from the raw/processed data found in the reports; None if unavailable."""
-    try:
-        from pipeline.leakscan import collect_identifiers, scan_reports
-    except ImportError:
-        return None
-    identifiers = collect_identifiers(layout.raw_dir, layout.processed_dir)
-    return list(scan_reports(folder, identifiers))
-
-
 def _manifest(plan, config, results, base_facts, started, raw_inputs) -> dict[str, Any]:  # noqa: ANN001
     finished = dt.datetime.now().astimezone()
     return {
