@@ -185,13 +185,14 @@ def make_scale_data(
     a million rows take minutes to write and read). The action-plan log is not copied.
     """
     from pipeline.io import read_raw
+    from pipeline.runner import json_hash
 
     stamp = {
         "format": SCALE_FORMAT, "staff_per_census": staff_per_census,
         "survey_responses": survey_responses,
         "demo": {p.name: p.stat().st_size for p in sorted(demo_dir.iterdir()) if p.is_file()},
     }
-    key = hashlib_short(json.dumps(stamp, sort_keys=True))
+    key = json_hash(stamp)[:12]
     raw_dir = out_root / f"scale-{key}" / "raw"
     marker = raw_dir.parent / "SCALE.json"  # beside the raw folder: not a raw file
     if marker.is_file():
@@ -217,12 +218,6 @@ def make_scale_data(
                                   "survey_copies": survey_copies}, indent=1), encoding="utf-8")
     return ScaleData(raw_dir, rows, staff_copies, survey_copies,
                      time.perf_counter() - started)
-
-
-def hashlib_short(text: str) -> str:
-    import hashlib
-
-    return hashlib.sha256(text.encode()).hexdigest()[:12]
 
 
 # ---------------------------------------------------------------------------- measuring

@@ -167,7 +167,8 @@ def file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _json_hash(value: object) -> str:
+def json_hash(value: object) -> str:
+    """sha256 of a value as JSON with sorted keys: the same value, the same hash."""
     return hashlib.sha256(json.dumps(value, sort_keys=True, default=str).encode()).hexdigest()
 
 
@@ -187,7 +188,7 @@ def notebook_fingerprint(path: Path) -> str:
         (cell["cell_type"], _source(cell), sorted(cell.get("metadata", {}).get("tags", [])))
         for cell in notebook_cells(path)
     ]
-    return _json_hash(cells)
+    return json_hash(cells)
 
 
 _IMPORT_RE = re.compile(
@@ -350,7 +351,7 @@ def stage_key_parts(
     code = code_dependencies(sources) + _data_files(paths.PACKAGE_DIR)
     parts = {
         "notebook": notebook_fingerprint(notebook),
-        "parameters": _json_hash(params),
+        "parameters": json_hash(params),
         "code": {p.relative_to(paths.ROOT).as_posix(): file_sha256(p) for p in code},
         "inputs": {
             name: file_sha256(p) if p else "missing"
@@ -906,14 +907,14 @@ def _cached_key(stage: Stage, plan: _Plan, config: RunConfig) -> tuple[dict, str
     """(key parts, key, whether the cache holds this stage's result for that key)."""
     notebook = config.notebooks_dir / stage.notebook
     parts = stage_key_parts(stage, plan.layout, plan.params[stage.name], notebook)
-    key = _json_hash(parts)
+    key = json_hash(parts)
     entry = plan.cache["stages"].get(stage.name, {})
     hit = not config.force and entry.get("key") == key and outputs_intact(entry, plan.layout)
     return parts, key, hit
 
 
 def _published_key(plan: _Plan, keys: dict[str, str]) -> str:
-    return _json_hash({"stages": keys, "missing": [s.name for s in plan.missing]})
+    return json_hash({"stages": keys, "missing": [s.name for s in plan.missing]})
 
 
 def everything_cached(plan: _Plan, config: RunConfig) -> bool:
