@@ -42,6 +42,13 @@ from pathlib import Path
 from typing import Any
 
 from pipeline import forkserver, paths
+from pipeline.config import (
+    ConfigError,
+    ensure_salt,
+    is_demo_source,
+    load_institution,
+    pseudonym_salt,
+)
 from pipeline.stages import (
     NOTEBOOK_PARAMETERS,
     STAGES,
@@ -365,8 +372,6 @@ def stage_key_parts(
 
 def salt_fingerprint(raw_dir: Path) -> str:
     """A short one-way fingerprint of the pseudonym salt (never the salt itself)."""
-    from pipeline.config import ConfigError, pseudonym_salt
-
     try:
         salt = pseudonym_salt(raw_dir)
     except ConfigError:
@@ -531,11 +536,6 @@ def package_versions() -> dict[str, str]:
         except PackageNotFoundError:
             found[name] = "not installed"
     return found
-
-
-def is_demo(raw_dir: Path) -> bool:
-    """True when the raw folder is the synthetic demo set (it holds a DEMO marker)."""
-    return (raw_dir / "DEMO").exists()
 
 
 # ---------------------------------------------------------------------------- kernel
@@ -1292,8 +1292,6 @@ class _KernelServer:
 
 
 def _run(config: RunConfig, started: dt.datetime, kernels: _KernelServer) -> RunResult:
-    from pipeline.config import ensure_salt
-
     layout = make_layout(config)
     recover_interrupted_swap(layout.report_dir)
     keep_real_reports(layout)
@@ -1314,7 +1312,7 @@ def _run(config: RunConfig, started: dt.datetime, kernels: _KernelServer) -> Run
     remove_stale_builds(config.reports_root, layout.year)
     base_facts = {
         "year": layout.year, "institution": _display_name(config.institution),
-        "raw_dir": layout.rel(layout.raw_dir), "demo": is_demo(layout.raw_dir),
+        "raw_dir": layout.rel(layout.raw_dir), "demo": is_demo_source(layout.raw_dir),
         "run_at": started.strftime("%d %B %Y %H:%M"), "version": project_version(),
         "commit": git_commit(config.root), "packages": package_versions(),
     }
@@ -1344,7 +1342,7 @@ def keep_real_reports(layout: Layout) -> None:
     """Refuse a demo run that would replace reports (and processed data) made from real
     data for the same year: both live in folders named by the year alone."""
     published = load_json(layout.report_dir / "manifest.json")
-    if published.get("demo_data") is False and is_demo(layout.raw_dir):
+    if published.get("demo_data") is False and is_demo_source(layout.raw_dir):
         raise PipelineError(
             f"{layout.rel(layout.report_dir)}/ holds reports made from real data "
             f"({published.get('raw_dir', 'unknown folder')}); this run on the demo data "
@@ -1374,8 +1372,6 @@ def preload_modules(config: RunConfig) -> list[str]:
 
 def _display_name(institution: str) -> str:
     try:
-        from pipeline.config import load_institution
-
         return load_institution(institution).display_name
     except Exception:  # noqa: BLE001 - tests and new institutions may have no config file
         return institution
